@@ -1,0 +1,1 @@
+"""Piccolo tables, migrations and the stores that apply decisions atomically."""

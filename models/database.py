@@ -1,0 +1,101 @@
+"""Which database the tables talk to, and the write transaction every store uses.
+
+The engine is chosen from one URL (`sqlite:///path` or `postgresql://…`) and bound to every
+table at start-up, so tests can run the same code against SQLite and PostgreSQL.
+"""
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from urllib.parse import unquote, urlparse
+
+from piccolo.apps.migrations.tables import Migration
+from piccolo.apps.user.tables import BaseUser
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.table import Table
+
+from models.tables import TABLES
+
+ALL_TABLES: tuple[type[Table], ...] = (BaseUser, Migration, *TABLES)
+
+
+class DatabaseError(Exception):
+    """Raised when the database URL or connection cannot be used."""
+
+
+def engine_for(url: str) -> Engine:
+    """Build the piccolo engine named by a database URL."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        path = unquote(parsed.path)
+        if parsed.netloc:  # sqlite://relative/path
+            path = parsed.netloc + path
+        elif path.startswith("/") and not url.startswith("sqlite:////"):
+            path = path[1:]  # sqlite:///relative.sqlite
+        if not path:
+            raise DatabaseError(f"database URL {url!r} names no file; use sqlite:///parapheur.sqlite")
+        return SQLiteEngine(path=path, timeout=30)
+    if parsed.scheme in ("postgres", "postgresql"):
+        config = {
+            "host": parsed.hostname or "127.0.0.1",
+            "port": parsed.port or 5432,
+            "user": unquote(parsed.username or "postgres"),
+            "database": (parsed.path or "/").lstrip("/") or "postgres",
+        }
+        if parsed.password:
+            config["password"] = unquote(parsed.password)
+        return PostgresEngine(config=config)
+    raise DatabaseError(
+        f"unsupported database URL scheme {parsed.scheme!r} in {url!r}; "
+        "use sqlite:///file.sqlite or postgresql://user@host:5432/db"
+    )
+
+
+_engine: Engine | None = None
+
+
+def bind(engine: Engine) -> None:
+    """Point every table (ours, piccolo's users and migrations) at one engine."""
+    global _engine
+    _engine = engine
+    os.environ.setdefault("PICCOLO_CONF", "models.piccolo_conf")
+    from models import piccolo_conf
+
+    piccolo_conf.DB = engine
+    for table in ALL_TABLES:
+        table._meta.db = engine
+
+
+def current_engine() -> Engine:
+    if _engine is None:
+        raise DatabaseError("no database bound; call models.database.bind(engine_for(url)) first")
+    return _engine
+
+
+def is_sqlite(engine: Engine | None = None) -> bool:
+    return (engine or current_engine()).engine_type == "sqlite"
+
+
+async def open_pool(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=2, max_size=20)
+
+
+async def close_pool(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()
+
+
+@asynccontextmanager
+async def write_transaction() -> AsyncIterator[None]:
+    """One atomic write: BEGIN IMMEDIATE on SQLite (one writer at a time), plain BEGIN on
+    PostgreSQL, where the stores lock the rows they change with SELECT … FOR UPDATE."""
+    engine = current_engine()
+    if isinstance(engine, SQLiteEngine):
+        async with engine.transaction(transaction_type=TransactionType.immediate):
+            yield
+    else:
+        async with engine.transaction():
+            yield

@@ -1,0 +1,235 @@
+"""The database schema: every table carries its organisation so no query can cross tenants.
+
+Piccolo tables only; the stores next to this module hold the queries and the transactions.
+Immutability (published versions, history) is enforced by triggers created in the migration,
+so even a hand-written SQL statement cannot rewrite the audit trail.
+"""
+
+from piccolo.apps.user.tables import BaseUser
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Organisation(Table, tablename="organisation"):
+    slug = Varchar(length=64, unique=True)
+    name = Varchar(length=200)
+    siren = Varchar(length=9, null=True, default=None)
+    flux_quota = Integer(null=True, default=None, help_text="Documents per calendar month; empty = unlimited.")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Membership(Table, tablename="membership"):
+    organisation = ForeignKey(Organisation, null=False)
+    user = ForeignKey(BaseUser, null=False)
+    display_name = Varchar(length=200)
+    is_admin = Boolean(default=False)
+
+
+class Role(Table, tablename="role"):
+    organisation = ForeignKey(Organisation, null=False)
+    key = Varchar(length=64)
+    label = Varchar(length=200)
+
+
+class RoleAssignment(Table, tablename="role_assignment"):
+    organisation = ForeignKey(Organisation, null=False)
+    user = ForeignKey(BaseUser, null=False)
+    role = ForeignKey(Role, null=False)
+    scope = JSON(null=True, default=None, help_text='e.g. {"department": "IT"}; empty = every document.')
+
+
+class Delegation(Table, tablename="delegation"):
+    organisation = ForeignKey(Organisation, null=False)
+    from_user = ForeignKey(BaseUser, null=False)
+    to_user = ForeignKey(BaseUser, null=False)
+    role = ForeignKey(Role, null=False)
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+
+
+class Partner(Table, tablename="partner"):
+    organisation = ForeignKey(Organisation, null=False)
+    kind = Varchar(length=16, help_text="supplier or customer")
+    code = Varchar(length=64)
+    name = Varchar(length=200)
+    siren = Varchar(length=9, null=True, default=None)
+    email = Varchar(length=254, null=True, default=None)
+    electronic_address = Varchar(length=254, null=True, default=None)
+
+
+class ApiToken(Table, tablename="api_token"):
+    """Bearer tokens: only the SHA-256 of the secret is stored."""
+
+    organisation = ForeignKey(Organisation, null=False)
+    user = ForeignKey(BaseUser, null=True, default=None)
+    partner = ForeignKey(Partner, null=True, default=None)
+    token_hash = Varchar(length=64, unique=True)
+    label = Varchar(length=200, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    revoked = Boolean(default=False)
+
+
+class DocumentType(Table, tablename="document_type"):
+    organisation = ForeignKey(Organisation, null=False)
+    key = Varchar(length=64)
+    name = Varchar(length=200)
+    category = Varchar(length=64, default="other")
+    number_prefix = Varchar(length=16)
+    current_version = Integer(default=0, help_text="0 until the first version is published.")
+
+
+class DocumentTypeVersion(Table, tablename="document_type_version"):
+    """A published definition; never updated (a trigger refuses it)."""
+
+    organisation = ForeignKey(Organisation, null=False)
+    document_type = ForeignKey(DocumentType, null=False)
+    version = Integer()
+    json_schema = JSON()
+    ui_schema = JSON()
+    workflow = JSON()
+    permissions = JSON()
+    published_at = Timestamptz(default=TimestamptzNow())
+    published_by = ForeignKey(BaseUser, null=True, default=None)
+
+
+class NumberCounter(Table, tablename="number_counter"):
+    """Last number given per type and year, bumped in the document's own transaction."""
+
+    organisation = ForeignKey(Organisation, null=False)
+    document_type = ForeignKey(DocumentType, null=False)
+    year = Integer()
+    last = Integer(default=0)
+
+
+class Document(Table, tablename="document"):
+    organisation = ForeignKey(Organisation, null=False)
+    document_type = ForeignKey(DocumentType, null=False)
+    type_version = ForeignKey(DocumentTypeVersion, null=False)
+    number = Varchar(length=32)
+    state = Varchar(length=64)
+    data = JSON()
+    version = Integer(default=1)
+    partner = ForeignKey(Partner, null=True, default=None)
+    created_by = ForeignKey(BaseUser, null=False)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class HistoryEntry(Table, tablename="history_entry"):
+    """Append-only, hash-chained per document: `hash` covers the entry and `prev_hash`."""
+
+    organisation = ForeignKey(Organisation, null=False)
+    document = ForeignKey(Document, null=False)
+    seq = Integer()
+    at = Timestamptz()
+    actor = ForeignKey(BaseUser, null=True, default=None)
+    actor_name = Varchar(length=200, null=True, default=None)
+    action = Varchar(length=64)
+    from_state = Varchar(length=64, null=True, default=None)
+    to_state = Varchar(length=64)
+    comment = Text(null=True, default=None)
+    prev_hash = Varchar(length=64)
+    hash = Varchar(length=64)
+
+
+class Task(Table, tablename="task"):
+    """Open work item: who the document waits on in its current state."""
+
+    organisation = ForeignKey(Organisation, null=False)
+    document = ForeignKey(Document, null=False)
+    state = Varchar(length=64)
+    role = Varchar(length=64, null=True, default=None)
+    scope = Varchar(length=500, default="", help_text="Canonical JSON of the evaluated scope; empty = none.")
+    user = ForeignKey(BaseUser, null=True, default=None, help_text="Set when the creator is the assignee.")
+    opened_at = Timestamptz(default=TimestamptzNow())
+    due_at = Timestamptz(null=True, default=None)
+    closed_at = Timestamptz(null=True, default=None)
+
+
+class Audience(Table, tablename="audience"):
+    """Who may see a document beside its creator and admins (role + evaluated scope)."""
+
+    organisation = ForeignKey(Organisation, null=False)
+    document = ForeignKey(Document, null=False)
+    role = Varchar(length=64)
+    scope = Varchar(length=500, default="")
+
+
+class Link(Table, tablename="link"):
+    organisation = ForeignKey(Organisation, null=False)
+    source = ForeignKey(Document, null=False)
+    target = ForeignKey(Document, null=False)
+    kind = Varchar(length=64)
+
+
+class Catalog(Table, tablename="catalog"):
+    organisation = ForeignKey(Organisation, null=False)
+    key = Varchar(length=64)
+    label = Varchar(length=200)
+
+
+class CatalogEntry(Table, tablename="catalog_entry"):
+    organisation = ForeignKey(Organisation, null=False)
+    catalog = ForeignKey(Catalog, null=False)
+    code = Varchar(length=64)
+    label = Varchar(length=200)
+    extra = JSON(default="{}")
+    active = Boolean(default=True)
+
+
+class OutboxJob(Table, tablename="outbox_job"):
+    """An action a transition queued, written in the transition's own transaction."""
+
+    organisation = ForeignKey(Organisation, null=False)
+    document = ForeignKey(Document, null=True, default=None)
+    action = Varchar(length=64)
+    idempotency_key = Varchar(length=200, unique=True)
+    expected_state = Varchar(length=64, null=True, default=None)
+    status = Varchar(length=16, default="PENDING")
+    attempts = Integer(default=0)
+    last_error = Text(null=True, default=None)
+    result = JSON(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class UsageEvent(Table, tablename="usage_event"):
+    """One flux per billable event; the unique key makes a retry free."""
+
+    organisation = ForeignKey(Organisation, null=False)
+    document = ForeignKey(Document, null=False)
+    kind = Varchar(length=64)
+    at = Timestamptz(default=TimestamptzNow())
+
+
+TABLES: tuple[type[Table], ...] = (
+    Organisation,
+    Membership,
+    Role,
+    RoleAssignment,
+    Delegation,
+    Partner,
+    ApiToken,
+    DocumentType,
+    DocumentTypeVersion,
+    NumberCounter,
+    Document,
+    HistoryEntry,
+    Task,
+    Audience,
+    Link,
+    Catalog,
+    CatalogEntry,
+    OutboxJob,
+    UsageEvent,
+)
