@@ -1,0 +1,43 @@
+"""Per-request context: the viewer behind the bearer token and the request's DataLoaders."""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cached_property
+from typing import Any
+
+from starlette.requests import Request
+
+from graphql_api.errors import Unauthenticated
+from graphql_api.loaders import Loaders
+from models.viewers import Viewer, viewer_for_token
+
+
+@dataclass
+class Context:
+    request: Request | None
+    viewer: Viewer | None
+    token_presented: bool
+    token_lifetime: timedelta = field(default=timedelta(hours=12))
+
+    @cached_property
+    def loaders(self) -> Loaders:
+        return Loaders(self.require_viewer())
+
+    def require_viewer(self) -> Viewer:
+        if self.viewer is None:
+            if self.token_presented:
+                raise Unauthenticated("The bearer token is unknown, expired or revoked; log in again.")
+            raise Unauthenticated("Authentication required: send 'Authorization: Bearer <token>' (see login).")
+        return self.viewer
+
+
+def bearer_token(headers: Any) -> str | None:
+    header = headers.get("authorization") or ""
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def build_context(request: Request, token_lifetime: timedelta) -> Context:
+    token = bearer_token(request.headers)
+    viewer = await viewer_for_token(token) if token else None
+    return Context(request=request, viewer=viewer, token_presented=token is not None, token_lifetime=token_lifetime)

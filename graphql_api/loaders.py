@@ -1,0 +1,76 @@
+"""DataLoaders: one query per kind of related data per request, however long the list."""
+
+from collections import defaultdict
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+from piccolo.apps.user.tables import BaseUser
+from strawberry.dataloader import DataLoader
+
+from models import history
+from models.document_types import PublishedVersion, versions_by_ids
+from models.queries import jobs_of, links_of, visible_documents_by_id
+from models.tables import DocumentTypeVersion
+from models.viewers import Viewer
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _loader(load: Callable[[list[Any]], Coroutine[Any, Any, dict[Any, Any]]], default: Any = None) -> DataLoader:
+    async def batch(keys: list[Any]) -> list[Any]:
+        found = await load(list(keys))
+        return [found.get(key, default() if callable(default) else default) for key in keys]
+
+    return DataLoader(load_fn=batch)
+
+
+class Loaders:
+    """Built per request for one viewer, so every batch is scoped to its organisation."""
+
+    def __init__(self, viewer: Viewer):
+        self.viewer = viewer
+        org = viewer.organisation_id
+        self.versions: DataLoader = _loader(lambda ids: versions_by_ids(ids, org))
+        self.current_versions: DataLoader = _loader(self._current_versions)
+        self.usernames: DataLoader = _loader(self._usernames)
+        self.history: DataLoader = _loader(self._history, default=list)
+        self.links: DataLoader = _loader(self._links, default=list)
+        self.jobs: DataLoader = _loader(self._jobs, default=list)
+        self.documents: DataLoader = _loader(lambda ids: visible_documents_by_id(viewer, ids))
+
+    async def _current_versions(self, type_ids: list[int]) -> dict[int, PublishedVersion]:
+        rows = await DocumentTypeVersion.select(DocumentTypeVersion.id, DocumentTypeVersion.document_type).where(
+            (DocumentTypeVersion.organisation == self.viewer.organisation_id)
+            & DocumentTypeVersion.document_type.is_in(type_ids)
+            & (DocumentTypeVersion.version == DocumentTypeVersion.document_type.current_version)
+        )
+        versions = await versions_by_ids([r["id"] for r in rows], self.viewer.organisation_id)
+        return {r["document_type"]: versions[r["id"]] for r in rows if r["id"] in versions}
+
+    async def _usernames(self, user_ids: list[int]) -> dict[int, str]:
+        rows = await BaseUser.select(BaseUser.id, BaseUser.username).where(BaseUser.id.is_in(user_ids))
+        return {r["id"]: r["username"] for r in rows}
+
+    async def _history(self, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+        grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for entry in await history.entries_of(ids):
+            if entry["organisation"] == self.viewer.organisation_id:
+                grouped[entry["document"]].append(entry)
+        return grouped
+
+    async def _links(self, ids: list[int]) -> dict[int, list[tuple[str, int]]]:
+        wanted = set(ids)
+        grouped: dict[int, list[tuple[str, int]]] = defaultdict(list)
+        for link in await links_of(self.viewer.organisation_id, ids):
+            if link["source"] in wanted:
+                grouped[link["source"]].append((link["kind"], link["target"]))
+            if link["target"] in wanted:
+                grouped[link["target"]].append(("origin", link["source"]))
+        return grouped
+
+    async def _jobs(self, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+        grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for job in await jobs_of(self.viewer.organisation_id, ids):
+            grouped[job["document"]].append(job)
+        return grouped

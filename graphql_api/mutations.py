@@ -1,0 +1,87 @@
+"""Write side of the API. Business refusals come back as result types, never as errors."""
+
+import strawberry
+from strawberry.types import Info
+
+from graphql_api.errors import NotFoundError
+from graphql_api.inputs import CreateDocumentInput, TransitionInput, UpdateDocumentInput
+from graphql_api.types import (
+    ActionRefused,
+    Document,
+    DocumentPayload,
+    DocumentResult,
+    FieldError,
+    LoginFailed,
+    LoginResult,
+    LoginSuccess,
+    RefusalReason,
+    ValidationFailed,
+    VersionConflict,
+    Viewer,
+)
+from models import documents
+from models.outcomes import Conflict, Invalid, NotFound, Outcome, Refusal, Saved
+from models.viewers import login as open_session
+
+MAX_COMMENT = 5_000
+
+
+def result(outcome: Outcome) -> DocumentResult:
+    """Map a store outcome to its GraphQL result type (one place, so every mutation agrees)."""
+    if isinstance(outcome, Saved):
+        return DocumentPayload(document=Document(row=outcome.document))
+    if isinstance(outcome, Invalid):
+        return ValidationFailed(message=outcome.message, errors=[FieldError.of(e) for e in outcome.errors])
+    if isinstance(outcome, Conflict):
+        return VersionConflict(message=outcome.message, current_version=outcome.current_version)
+    assert isinstance(outcome, Refusal)
+    return ActionRefused(message=outcome.message, reason=RefusalReason(outcome.reason))
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def login(self, info: Info, username: str, password: str) -> LoginResult:
+        if len(username) > 150 or len(password) > 1_000:
+            return LoginFailed(message="Unknown username or wrong password.")
+        session = await open_session(username, password, info.context.token_lifetime)
+        if session is None:
+            return LoginFailed(message="Unknown username or wrong password.")
+        token, viewer = session
+        return LoginSuccess(token=token, viewer=Viewer.of(viewer))
+
+    @strawberry.mutation
+    async def create_document(self, info: Info, input: CreateDocumentInput) -> DocumentResult:
+        viewer = info.context.require_viewer()
+        try:
+            outcome = await documents.create_document(viewer, input.document_type, input.data, bool(input.submit))
+        except NotFound as error:
+            raise NotFoundError(str(error)) from None
+        return result(outcome)
+
+    @strawberry.mutation
+    async def update_document(self, info: Info, input: UpdateDocumentInput) -> DocumentResult:
+        viewer = info.context.require_viewer()
+        try:
+            outcome = await documents.update_document(
+                viewer, documents.parse_id(input.id), input.expected_version, input.data
+            )
+        except NotFound as error:
+            raise NotFoundError(str(error)) from None
+        return result(outcome)
+
+    @strawberry.mutation
+    async def transition(self, info: Info, input: TransitionInput) -> DocumentResult:
+        viewer = info.context.require_viewer()
+        if input.comment is not None and len(input.comment) > MAX_COMMENT:
+            return ActionRefused(
+                message=f"The comment is {len(input.comment)} characters long; the limit is {MAX_COMMENT}.",
+                reason=RefusalReason.NOT_PERMITTED,
+            )
+        try:
+            outcome = await documents.transition(
+                viewer, documents.parse_id(input.id), input.action, input.expected_version, input.comment
+            )
+        except NotFound as error:
+            raise NotFoundError(str(error)) from None
+        return result(outcome)

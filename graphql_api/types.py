@@ -1,0 +1,331 @@
+"""GraphQL object types (../shared/contract/core.graphql). Every object is built only from
+rows the viewer may see; nested fields go through the request's DataLoaders."""
+
+from datetime import datetime
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from form_engine.errors import FieldError as FormFieldError
+from models.document_types import PublishedVersion
+from models.viewers import Viewer as ViewerModel
+from rules.decisions import available_actions
+from rules.permissions import can_create
+
+
+@strawberry.type
+class Organization:
+    id: strawberry.ID
+    slug: str
+    name: str
+
+
+@strawberry.type
+class RoleAssignment:
+    role: str
+    scope: JSON | None
+
+
+@strawberry.type
+class Partner:
+    id: strawberry.ID
+    name: str
+
+
+@strawberry.type
+class Viewer:
+    username: str
+    display_name: str
+    organization: Organization
+    roles: list[RoleAssignment]
+    partner: Partner | None = strawberry.field(description="Set when the token belongs to a partner (portal access).")
+
+    @classmethod
+    def of(cls, viewer: ViewerModel) -> "Viewer":
+        return cls(
+            username=viewer.username,
+            display_name=viewer.display_name,
+            organization=Organization(
+                id=strawberry.ID(str(viewer.organisation.id)),
+                slug=viewer.organisation.slug,
+                name=viewer.organisation.name,
+            ),
+            roles=[RoleAssignment(role=g.role, scope=dict(g.scope) if g.scope else None) for g in viewer.grants],
+            partner=Partner(id=strawberry.ID(str(viewer.partner_id)), name=viewer.partner_name or "")
+            if viewer.partner_id
+            else None,
+        )
+
+
+@strawberry.type
+class DocumentType:
+    published: strawberry.Private[PublishedVersion]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.published.document_type_id))
+
+    @strawberry.field
+    def key(self) -> str:
+        return self.published.key
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.published.name
+
+    @strawberry.field
+    def category(self) -> str:
+        return self.published.category
+
+    @strawberry.field(description="Current published version number.")
+    def version(self) -> int:
+        return self.published.version
+
+    @strawberry.field
+    def json_schema(self) -> JSON:
+        return self.published.json_schema
+
+    @strawberry.field
+    def ui_schema(self) -> JSON:
+        return self.published.ui_schema
+
+    @strawberry.field
+    def workflow(self) -> JSON:
+        return self.published.workflow_raw
+
+    @strawberry.field
+    def can_create(self, info: Info) -> bool:
+        viewer = info.context.require_viewer()
+        return not viewer.is_partner and can_create(self.published.create_roles, viewer.actor)
+
+
+@strawberry.type
+class Action:
+    key: str
+    label: str
+    requires_comment: bool
+
+
+@strawberry.type
+class HistoryEntry:
+    seq: int
+    at: datetime
+    actor: str | None = strawberry.field(description="Username of the person who acted; null for automatic steps.")
+    action: str
+    from_state: str | None
+    to_state: str
+    comment: str | None
+
+
+@strawberry.enum
+class JobStatus(Enum):
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+
+@strawberry.type
+class Job:
+    id: strawberry.ID
+    action: str
+    status: JobStatus
+    attempts: int
+    last_error: str | None
+
+
+@strawberry.type
+class DocumentLink:
+    kind: str = strawberry.field(description="e.g. purchase_order, invoice, origin.")
+    document: Annotated["Document", strawberry.lazy("graphql_api.types")]
+
+
+@strawberry.type
+class Document:
+    row: strawberry.Private[dict[str, Any]]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row["id"]))
+
+    @strawberry.field(description="Human number, gap-free per type and year, e.g. DA-2026-00042.")
+    def number(self) -> str:
+        return self.row["number"]
+
+    @strawberry.field
+    async def document_type(self, info: Info) -> DocumentType:
+        published = await info.context.loaders.current_versions.load(self.row["document_type"])
+        if published is None:  # the type has only the pinned version
+            published = await info.context.loaders.versions.load(self.row["type_version"])
+        return DocumentType(published=published)
+
+    @strawberry.field(description="The document type version this document is pinned to.")
+    async def type_version(self, info: Info) -> int:
+        return (await self._pinned(info)).version
+
+    @strawberry.field(description="Optimistic concurrency counter; grows by one on every change.")
+    def version(self) -> int:
+        return self.row["version"]
+
+    @strawberry.field
+    def state(self) -> str:
+        return self.row["state"]
+
+    @strawberry.field
+    async def state_label(self, info: Info) -> str:
+        state = (await self._pinned(info)).workflow.states.get(self.row["state"])
+        return state.label if state else self.row["state"]
+
+    @strawberry.field(description="Form data, including computed fields.")
+    def data(self) -> JSON:
+        return self.row["data"]
+
+    @strawberry.field
+    async def created_by(self, info: Info) -> str:
+        return await info.context.loaders.usernames.load(self.row["created_by"]) or ""
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.row["created_at"]
+
+    @strawberry.field
+    def updated_at(self) -> datetime:
+        return self.row["updated_at"]
+
+    @strawberry.field(description="Actions the viewer may perform now.")
+    async def available_actions(self, info: Info) -> list[Action]:
+        viewer = info.context.require_viewer()
+        if viewer.is_partner:
+            return []
+        options = available_actions(
+            (await self._pinned(info)).workflow,
+            state=self.row["state"],
+            data=self.row["data"],
+            actor=viewer.actor,
+            creator_id=self.row["created_by"],
+        )
+        return [Action(key=o.key, label=o.label, requires_comment=o.requires_comment) for o in options]
+
+    @strawberry.field
+    async def history(self, info: Info) -> list[HistoryEntry]:
+        entries = await info.context.loaders.history.load(self.row["id"])
+        return [
+            HistoryEntry(
+                seq=e["seq"],
+                at=e["at"],
+                actor=e["actor_name"],
+                action=e["action"],
+                from_state=e["from_state"],
+                to_state=e["to_state"],
+                comment=e["comment"],
+            )
+            for e in entries
+        ]
+
+    @strawberry.field
+    async def links(self, info: Info) -> list[DocumentLink]:
+        pairs = await info.context.loaders.links.load(self.row["id"])
+        rows = await info.context.loaders.documents.load_many([other for _, other in pairs])
+        return [DocumentLink(kind=kind, document=Document(row=row)) for (kind, _), row in zip(pairs, rows) if row]
+
+    @strawberry.field
+    async def jobs(self, info: Info) -> list[Job]:
+        jobs = await info.context.loaders.jobs.load(self.row["id"])
+        return [
+            Job(
+                id=strawberry.ID(str(j["id"])),
+                action=j["action"],
+                status=JobStatus(j["status"]),
+                attempts=j["attempts"],
+                last_error=j["last_error"],
+            )
+            for j in jobs
+        ]
+
+    async def _pinned(self, info: Info) -> PublishedVersion:
+        return await info.context.loaders.versions.load(self.row["type_version"])
+
+
+@strawberry.type
+class DocumentEdge:
+    cursor: str
+    node: Document
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class DocumentConnection:
+    edges: list[DocumentEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
+class LoginSuccess:
+    token: str
+    viewer: Viewer
+
+
+@strawberry.type
+class LoginFailed:
+    message: str
+
+
+LoginResult = Annotated[LoginSuccess | LoginFailed, strawberry.union("LoginResult")]
+
+
+@strawberry.type
+class DocumentPayload:
+    document: Document
+
+
+@strawberry.type
+class FieldError:
+    path: str = strawberry.field(description="JSON pointer into the document data, e.g. /lines/0/quantity.")
+    message: str
+
+    @classmethod
+    def of(cls, error: FormFieldError) -> "FieldError":
+        return cls(path=error.path, message=error.message)
+
+
+@strawberry.type
+class ValidationFailed:
+    message: str
+    errors: list[FieldError]
+
+
+@strawberry.enum
+class RefusalReason(Enum):
+    NOT_PERMITTED = "NOT_PERMITTED"
+    UNKNOWN_ACTION = "UNKNOWN_ACTION"
+    NOT_AVAILABLE_IN_STATE = "NOT_AVAILABLE_IN_STATE"
+    CONDITION_FAILED = "CONDITION_FAILED"
+    COMMENT_REQUIRED = "COMMENT_REQUIRED"
+    SELF_APPROVAL = "SELF_APPROVAL"
+    QUOTA_EXCEEDED = "QUOTA_EXCEEDED"
+
+
+@strawberry.type
+class ActionRefused:
+    message: str
+    reason: RefusalReason
+
+
+@strawberry.type
+class VersionConflict:
+    message: str
+    current_version: int
+
+
+DocumentResult = Annotated[
+    DocumentPayload | ValidationFailed | ActionRefused | VersionConflict, strawberry.union("DocumentResult")
+]

@@ -1,0 +1,84 @@
+"""Creating users and API tokens from the command line (and later the back-office)."""
+
+from datetime import timedelta
+
+from piccolo.apps.user.tables import BaseUser
+
+from models.database import write_transaction
+from models.tables import Membership, Organisation, Partner, Role, RoleAssignment
+from models.viewers import issue_token
+
+
+class AccountError(Exception):
+    """Raised when a user or token cannot be created as asked (unknown organisation, role…)."""
+
+
+async def _organisation_id(slug: str) -> int:
+    row = await Organisation.select(Organisation.id).where(Organisation.slug == slug).first()
+    if row is None:
+        known = ", ".join(r["slug"] for r in await Organisation.select(Organisation.slug)) or "none"
+        raise AccountError(f"no organisation {slug!r}; known organisations: {known}")
+    return row["id"]
+
+
+async def create_user(
+    *,
+    organisation_slug: str,
+    username: str,
+    password: str,
+    display_name: str,
+    roles: list[tuple[str, dict[str, str] | None]],
+    is_admin: bool = False,
+) -> int:
+    """A new user, member of one organisation, with scoped roles; all or nothing."""
+    organisation_id = await _organisation_id(organisation_slug)
+    if await BaseUser.exists().where(BaseUser.username == username):
+        raise AccountError(f"username {username!r} is taken")
+    role_ids = {r["key"]: r["id"] for r in await Role.select().where(Role.organisation == organisation_id)}
+    unknown = [role for role, _ in roles if role not in role_ids]
+    if unknown:
+        raise AccountError(f"unknown role(s) {', '.join(unknown)}; roles of {organisation_slug}: {', '.join(role_ids)}")
+    try:
+        BaseUser._validate_password(password)
+    except ValueError as error:
+        raise AccountError(str(error)) from None
+    async with write_transaction():
+        user = BaseUser(username=username, password=password, active=True)
+        await user.save()
+        await Membership.insert(
+            Membership(organisation=organisation_id, user=user.id, display_name=display_name, is_admin=is_admin)
+        )
+        for role, scope in roles:
+            await RoleAssignment.insert(
+                RoleAssignment(organisation=organisation_id, user=user.id, role=role_ids[role], scope=scope)
+            )
+    return user.id
+
+
+async def create_token(
+    *,
+    organisation_slug: str,
+    username: str | None = None,
+    partner_code: str | None = None,
+    lifetime: timedelta,
+    label: str = "",
+) -> str:
+    """A bearer token for a member, or a read-only one for a partner portal."""
+    organisation_id = await _organisation_id(organisation_slug)
+    if lifetime <= timedelta(0):
+        raise AccountError("a token lifetime must be positive")
+    if partner_code is not None:
+        partner = await Partner.select(Partner.id).where(
+            (Partner.organisation == organisation_id) & (Partner.code == partner_code)
+        ).first()
+        if partner is None:
+            raise AccountError(f"no partner {partner_code!r} in {organisation_slug}")
+        return await issue_token(
+            organisation_id=organisation_id, partner_id=partner["id"], lifetime=lifetime, label=label
+        )
+    member = await Membership.select(Membership.user).where(
+        (Membership.organisation == organisation_id) & (Membership.user.username == username)
+    ).first()
+    if member is None:
+        raise AccountError(f"no user {username!r} in {organisation_slug}")
+    return await issue_token(organisation_id=organisation_id, user_id=member["user"], lifetime=lifetime, label=label)

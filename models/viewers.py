@@ -1,0 +1,211 @@
+"""Who is asking: bearer tokens (hashed at rest) resolved to a user or partner with grants.
+
+A token is shown once, when created; only its SHA-256 is stored, so a leaked database does
+not leak working tokens. Delegations add the delegator's grants for their window.
+"""
+
+import asyncio
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from piccolo.apps.user.tables import BaseUser
+
+from models.tables import ApiToken, Delegation, Membership, Organisation, Partner, RoleAssignment
+from rules.actors import Actor, Grant
+
+TOKEN_PREFIX = "pph_"
+
+
+@dataclass(frozen=True)
+class OrganisationInfo:
+    id: int
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Viewer:
+    username: str
+    display_name: str
+    organisation: OrganisationInfo
+    actor: Actor
+    grants: tuple[Grant, ...]
+    partner_id: int | None = None
+    partner_name: str | None = None
+
+    @property
+    def user_id(self) -> int:
+        return self.actor.user_id
+
+    @property
+    def organisation_id(self) -> int:
+        return self.organisation.id
+
+    @property
+    def is_partner(self) -> bool:
+        return self.partner_id is not None
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def parse_scope(raw: Any) -> dict[str, str] | None:
+    """Scopes are stored as JSON text; empty means the whole organisation."""
+    if raw in (None, "", "null"):
+        return None
+    value = json.loads(raw) if isinstance(raw, str) else raw
+    return {str(k): str(v) for k, v in value.items()} or None
+
+
+async def issue_token(
+    *,
+    organisation_id: int,
+    user_id: int | None = None,
+    partner_id: int | None = None,
+    lifetime: timedelta,
+    label: str = "",
+) -> str:
+    """Create a bearer token and return it; it cannot be read back later."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    await ApiToken.insert(
+        ApiToken(
+            organisation=organisation_id,
+            user=user_id,
+            partner=partner_id,
+            token_hash=hash_token(token),
+            label=label,
+            expires_at=datetime.now(UTC) + lifetime,
+        )
+    )
+    return token
+
+
+_DUMMY_HASH = "pbkdf2_sha256$600000$0000000000000000$" + "0" * 64
+
+
+async def check_password(username: str, password: str) -> int | None:
+    """The user id when the password matches piccolo's PBKDF2 hash. The hashing runs in a
+    thread so a login does not stall every other request, and unknown users cost the same."""
+    row = await BaseUser.select(BaseUser.id, BaseUser.password, BaseUser.active).where(
+        BaseUser.username == username
+    ).first()
+    stored = row["password"] if row else _DUMMY_HASH
+    try:
+        _, iterations, salt, _ = BaseUser.split_stored_password(stored)
+        computed = await asyncio.to_thread(BaseUser.hash_password, password, salt, int(iterations))
+    except ValueError:
+        return None
+    if row is None or not row["active"] or not hmac.compare_digest(computed, stored):
+        return None
+    return row["id"]
+
+
+async def login(username: str, password: str, lifetime: timedelta) -> tuple[str, "Viewer"] | None:
+    """Check the password and open a session token for the user's organisation."""
+    user_id = await check_password(username, password)
+    if user_id is None:
+        return None
+    membership = await Membership.select(Membership.organisation).where(Membership.user == user_id).first()
+    if membership is None:
+        return None
+    token = await issue_token(
+        organisation_id=membership["organisation"], user_id=user_id, lifetime=lifetime, label="login"
+    )
+    viewer = await load_user_viewer(user_id, membership["organisation"])
+    return (token, viewer) if viewer else None
+
+
+async def viewer_for_token(token: str) -> Viewer | None:
+    """The viewer behind a bearer token, or None when unknown, expired or revoked."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    row = await ApiToken.select().where(ApiToken.token_hash == hash_token(token)).first()
+    if row is None or row["revoked"] or row["expires_at"] <= datetime.now(UTC):
+        return None
+    if row["partner"] is not None:
+        return await load_partner_viewer(row["partner"], row["organisation"])
+    return await load_user_viewer(row["user"], row["organisation"])
+
+
+async def _organisation(organisation_id: int) -> OrganisationInfo | None:
+    row = await Organisation.select(Organisation.id, Organisation.slug, Organisation.name).where(
+        Organisation.id == organisation_id
+    ).first()
+    return OrganisationInfo(row["id"], row["slug"], row["name"]) if row else None
+
+
+async def load_user_viewer(user_id: int, organisation_id: int) -> Viewer | None:
+    membership = (
+        await Membership.select(
+            Membership.display_name, Membership.is_admin, Membership.user.username, Membership.user.active
+        )
+        .where((Membership.user == user_id) & (Membership.organisation == organisation_id))
+        .first()
+    )
+    organisation = await _organisation(organisation_id)
+    if membership is None or organisation is None or not membership["user.active"]:
+        return None
+    grants = await grants_of(user_id, organisation_id)
+    is_admin = membership["is_admin"] or any(g.role == "admin" for g in grants)
+    return Viewer(
+        username=membership["user.username"],
+        display_name=membership["display_name"],
+        organisation=organisation,
+        actor=Actor(user_id=user_id, grants=grants, is_admin=is_admin),
+        grants=grants,
+    )
+
+
+async def load_partner_viewer(partner_id: int, organisation_id: int) -> Viewer | None:
+    partner = await Partner.select().where(
+        (Partner.id == partner_id) & (Partner.organisation == organisation_id)
+    ).first()
+    organisation = await _organisation(organisation_id)
+    if partner is None or organisation is None:
+        return None
+    return Viewer(
+        username=f"partner:{partner['code']}",
+        display_name=partner["name"],
+        organisation=organisation,
+        actor=Actor(user_id=0, grants=(), is_admin=False),
+        grants=(),
+        partner_id=partner_id,
+        partner_name=partner["name"],
+    )
+
+
+async def grants_of(user_id: int, organisation_id: int) -> tuple[Grant, ...]:
+    """The user's own role assignments plus those delegated to them right now."""
+    own = await RoleAssignment.select(RoleAssignment.role.key, RoleAssignment.scope).where(
+        (RoleAssignment.user == user_id) & (RoleAssignment.organisation == organisation_id)
+    )
+    now = datetime.now(UTC)
+    delegated_roles = await Delegation.select(Delegation.from_user, Delegation.role).where(
+        (Delegation.to_user == user_id)
+        & (Delegation.organisation == organisation_id)
+        & (Delegation.starts_at <= now)
+        & (Delegation.ends_at > now)
+    )
+    grants = [Grant(role=row["role.key"], scope=parse_scope(row["scope"])) for row in own]
+    for delegation in delegated_roles:
+        rows = await RoleAssignment.select(RoleAssignment.role.key, RoleAssignment.scope).where(
+            (RoleAssignment.user == delegation["from_user"])
+            & (RoleAssignment.role == delegation["role"])
+            & (RoleAssignment.organisation == organisation_id)
+        )
+        grants.extend(Grant(role=row["role.key"], scope=parse_scope(row["scope"])) for row in rows)
+    unique = {(g.role, scope_key(g.scope)): g for g in grants}
+    return tuple(unique.values())
+
+
+def scope_key(scope: Any) -> str:
+    """Canonical text of a scope, as stored on tasks and audience rows; '' for none."""
+    if not scope:
+        return ""
+    return json.dumps(dict(scope), sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -1,0 +1,192 @@
+"""The `parapheur` command: serve, migrate, demo, schema, user create, token create."""
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from parapheur.settings import Settings, get_settings
+
+
+class CommandError(Exception):
+    """Raised for a command that cannot run as asked; its message is printed, not a trace."""
+
+
+async def _with_database(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
+    from models.database import bind, close_pool, engine_for, open_pool
+
+    engine = engine_for(settings.database_url)
+    bind(engine)
+    await open_pool(engine)
+    try:
+        return await work()
+    finally:
+        await close_pool(engine)
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
+    from models.migrate import migrate
+
+    asyncio.run(_with_database(settings, lambda: migrate(verbose=args.verbose)))
+    print(f"database up to date: {settings.database_url}")
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
+    from models.demo import demo_exists, load_demo
+    from models.migrate import migrate
+
+    async def work() -> str:
+        await migrate()
+        if await demo_exists() and not args.reset and args.if_missing:
+            return "demo organisation already present (use `parapheur demo` to reset it)"
+        await load_demo(settings.templates_dir)
+        return "demo organisation ready: users alice, bob, paula, carol, dave, erin, admin (password 'demo')"
+
+    print(asyncio.run(_with_database(settings, work)))
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
+    import uvicorn
+
+    from parapheur.app import create_app
+
+    if args.demo:
+        cmd_demo(argparse.Namespace(reset=False, if_missing=True), settings)
+    else:
+        cmd_migrate(argparse.Namespace(verbose=False), settings)
+    base = f"http://{args.host}:{args.port}"
+    print(f"Parapheur on {base}\n  GraphQL API and GraphiQL: {base}/graphql\n  health: {base}/health", flush=True)
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        workers=None,
+        log_level=args.log_level,
+        access_log=args.access_log,
+    )
+
+
+def cmd_schema(args: argparse.Namespace, settings: Settings) -> None:
+    from graphql_api.schema import sdl
+
+    sys.stdout.write(sdl())
+
+
+def cmd_user_create(args: argparse.Namespace, settings: Settings) -> None:
+    from models.accounts import create_user
+
+    async def work() -> int:
+        return await create_user(
+            organisation_slug=args.organisation,
+            username=args.username,
+            password=args.password,
+            display_name=args.display_name or args.username,
+            roles=[_role_spec(spec) for spec in args.role],
+            is_admin=args.admin,
+        )
+
+    user_id = asyncio.run(_with_database(settings, work))
+    print(f"user {args.username} created (id {user_id}) in {args.organisation}")
+
+
+def _role_spec(spec: str) -> tuple[str, dict[str, str] | None]:
+    """`service_manager` or `service_manager:department=IT,site=Lyon`."""
+    role, _, scope_text = spec.partition(":")
+    if not scope_text:
+        return role, None
+    scope = {}
+    for pair in scope_text.split(","):
+        key, sep, value = pair.partition("=")
+        if not sep or not key or not value:
+            raise CommandError(f"bad scope {pair!r} in --role {spec!r}; write role:key=value[,key=value]")
+        scope[key] = value
+    return role, scope
+
+
+def cmd_token_create(args: argparse.Namespace, settings: Settings) -> None:
+    from models.accounts import create_token
+
+    async def work() -> str:
+        return await create_token(
+            organisation_slug=args.organisation,
+            username=args.username,
+            partner_code=args.partner,
+            lifetime=timedelta(days=args.days),
+            label=args.label,
+        )
+
+    token = asyncio.run(_with_database(settings, work))
+    print(token)
+    print("Store it now: only its hash is kept.", file=sys.stderr)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="parapheur", description="Document validation circuits.")
+    commands = root.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the HTTP server (GraphQL at /graphql)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--demo", action="store_true", help="load the demo organisation when missing")
+    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True)
+    serve.set_defaults(run=cmd_serve)
+
+    migrate = commands.add_parser("migrate", help="apply pending database migrations")
+    migrate.add_argument("--verbose", action="store_true")
+    migrate.set_defaults(run=cmd_migrate)
+
+    demo = commands.add_parser("demo", help="create or reset the demo organisation")
+    demo.add_argument("--if-missing", action="store_true", help="leave an existing demo organisation alone")
+    demo.set_defaults(run=cmd_demo, reset=True)
+
+    schema = commands.add_parser("schema", help="print the GraphQL SDL")
+    schema.set_defaults(run=cmd_schema)
+
+    user = commands.add_parser("user", help="manage users").add_subparsers(dest="user_command", required=True)
+    create = user.add_parser("create", help="create a user in an organisation")
+    create.add_argument("username")
+    create.add_argument("--organisation", "--org", required=True, help="organisation slug")
+    create.add_argument("--password", required=True)
+    create.add_argument("--display-name")
+    create.add_argument("--role", action="append", default=[], help="role or role:key=value (repeatable)")
+    create.add_argument("--admin", action="store_true", help="organisation administrator")
+    create.set_defaults(run=cmd_user_create)
+
+    token = commands.add_parser("token", help="manage API tokens").add_subparsers(dest="token_command", required=True)
+    token_create = token.add_parser("create", help="create a bearer token for a user or a partner portal")
+    token_create.add_argument("--organisation", "--org", required=True)
+    who = token_create.add_mutually_exclusive_group(required=True)
+    who.add_argument("--user", dest="username")
+    who.add_argument("--partner", help="partner code: a read-only token that sees only that partner's documents")
+    token_create.add_argument("--days", type=int, default=90)
+    token_create.add_argument("--label", default="cli")
+    token_create.set_defaults(run=cmd_token_create)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = get_settings()
+        args.run(args, settings)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # the CLI prints what went wrong, never a traceback
+        from models.accounts import AccountError
+        from models.database import DatabaseError
+        from models.document_types import DefinitionRejected
+        from models.templates import TemplateError
+
+        if isinstance(error, (CommandError, AccountError, DatabaseError, DefinitionRejected, TemplateError,
+                              ValueError, OSError)):
+            print(f"parapheur: {error}", file=sys.stderr)
+            return 1
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
