@@ -2,6 +2,8 @@
 alias limits, and masking of unexpected errors."""
 
 import strawberry
+from graphql import GraphQLError
+from strawberry.types import ExecutionContext
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -15,8 +17,16 @@ from graphql_api.mutations import Mutation
 from graphql_api.queries import Query
 
 
+class Schema(strawberry.Schema):
+    """Client mistakes and deliberate errors are answers, not incidents: only the masking
+    extension logs, and only unexpected errors."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        return None
+
+
 def build_schema(*, max_tokens: int = 2_000, max_depth: int = 12) -> strawberry.Schema:
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         mutation=Mutation,
         extensions=[

@@ -1,8 +1,9 @@
 """Shared fixtures: every database test runs on SQLite and on PostgreSQL.
 
-PostgreSQL tests use a dedicated `<db>_parapheur_test` database next to the one named by
-PARAPHEUR_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test), never the named
-database itself, since each test truncates every table. They are skipped with a reason when
+PostgreSQL tests use a database of their own, `<db>_parapheur_test_<pid>`, next to the one
+named by PARAPHEUR_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test), never
+the named database itself, since each test truncates every table; it is dropped at the end,
+and two test runs never share one. They are skipped with a reason when
 no server answers, except under CI, where a missing server is a failure.
 """
 
@@ -41,19 +42,16 @@ def postgres_url() -> str:
     configured = os.environ.get("PARAPHEUR_DATABASE_URL", "")
     base = configured if configured.startswith("postgres") else "postgresql://postgres@127.0.0.1:5432/test"
     parsed = urlparse(base)
-    name = (parsed.path.lstrip("/") or "postgres") + "_parapheur_test"
+    name = f"{parsed.path.lstrip('/') or 'postgres'}_parapheur_test_{os.getpid()}"
     return urlunparse(parsed._replace(path="/" + name))
 
 
-async def _ensure_postgres_database(url: str) -> None:
-    parsed = urlparse(url)
-    admin = urlunparse(parsed._replace(path="/postgres"))
+async def _admin(url: str, statement: str) -> None:
+    """Run a statement on the server's `postgres` database (CREATE/DROP DATABASE)."""
+    admin = urlunparse(urlparse(url)._replace(path="/postgres"))
     connection = await asyncpg.connect(admin.replace("postgresql://", "postgres://", 1), timeout=5)
     try:
-        name = parsed.path.lstrip("/")
-        exists = await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
-        if not exists:
-            await connection.execute(f'CREATE DATABASE "{name}"')
+        await connection.execute(statement)
     finally:
         await connection.close()
 
@@ -71,7 +69,9 @@ async def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 async def postgres_engine() -> AsyncIterator[Any]:
     url = postgres_url()
     try:
-        await _ensure_postgres_database(url)
+        name = urlparse(url).path.lstrip("/")
+        await _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await _admin(url, f'CREATE DATABASE "{name}"')
     except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as error:
         if IN_CI:
             pytest.fail(f"PostgreSQL is required in CI and did not answer at {url}: {error}")
@@ -82,6 +82,7 @@ async def postgres_engine() -> AsyncIterator[Any]:
     await open_pool(engine)
     yield engine
     await close_pool(engine)
+    await _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def _truncate_postgres(engine: Any) -> None:
@@ -166,3 +167,10 @@ async def api(demo: int, settings: Settings) -> AsyncIterator[GraphQLClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://parapheur.test") as http:
         yield GraphQLClient(http)
+
+
+@pytest.fixture
+def circuit(api: GraphQLClient) -> "Circuit":
+    from tests.circuit import Circuit
+
+    return Circuit(api)
