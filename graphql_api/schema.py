@@ -3,7 +3,6 @@ alias limits, and masking of unexpected errors."""
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.types import ExecutionContext
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -11,6 +10,7 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.types import ExecutionContext
 
 from graphql_api.errors import MaskUnexpectedErrors
 from graphql_api.mutations import Mutation

@@ -229,7 +229,11 @@ class Document:
     async def links(self, info: Info) -> list[DocumentLink]:
         pairs = await info.context.loaders.links.load(self.row["id"])
         rows = await info.context.loaders.documents.load_many([other for _, other in pairs])
-        return [DocumentLink(kind=kind, document=Document(row=row)) for (kind, _), row in zip(pairs, rows) if row]
+        return [
+            DocumentLink(kind=kind, document=Document(row=row))
+            for (kind, _), row in zip(pairs, rows, strict=True)
+            if row  # a linked document the viewer may not see is left out
+        ]
 
     @strawberry.field
     async def jobs(self, info: Info) -> list[Job]:

@@ -29,11 +29,8 @@ def engine_for(url: str) -> Engine:
     """Build the piccolo engine named by a database URL."""
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
-        path = unquote(parsed.path)
-        if parsed.netloc:  # sqlite://relative/path
-            path = parsed.netloc + path
-        elif path.startswith("/") and not url.startswith("sqlite:////"):
-            path = path[1:]  # sqlite:///relative.sqlite
+        # sqlite:///relative.sqlite or sqlite:////absolute/path.sqlite, as SQLAlchemy writes them
+        path = unquote(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else ""
         if not path:
             raise DatabaseError(f"database URL {url!r} names no file; use sqlite:///parapheur.sqlite")
         return SQLiteEngine(path=path, timeout=30)

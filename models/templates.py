@@ -22,7 +22,8 @@ class TemplateError(Exception):
 
 def read_template(folder: Path) -> dict[str, Any]:
     if not folder.is_dir():
-        available = ", ".join(sorted(p.name for p in folder.parent.iterdir() if p.is_dir())) if folder.parent.is_dir() else ""
+        siblings = folder.parent.iterdir() if folder.parent.is_dir() else []
+        available = ", ".join(sorted(p.name for p in siblings if p.is_dir()))
         raise TemplateError(f"no template folder {folder}; available: {available or 'none'}")
     parts: dict[str, Any] = {}
     for name in TEMPLATE_FILES:
@@ -32,7 +33,8 @@ def read_template(folder: Path) -> dict[str, Any]:
         except FileNotFoundError:
             raise TemplateError(f"template {folder.name} lacks {name}") from None
         except json.JSONDecodeError as error:
-            raise TemplateError(f"{path}: invalid JSON at line {error.lineno} column {error.colno}: {error.msg}") from None
+            where = f"line {error.lineno} column {error.colno}"
+            raise TemplateError(f"{path}: invalid JSON at {where}: {error.msg}") from None
     return parts
 
 

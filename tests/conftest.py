@@ -7,7 +7,6 @@ and two test runs never share one. They are skipped with a reason when
 no server answers, except under CI, where a missing server is a failure.
 """
 
-import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -28,6 +27,7 @@ from models.tables import TABLES
 from parapheur.app import create_app
 from parapheur.settings import Settings
 from rules import cache as workflow_cache
+from tests.circuit import Circuit
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "ui-schemas"
@@ -72,7 +72,7 @@ async def postgres_engine() -> AsyncIterator[Any]:
         name = urlparse(url).path.lstrip("/")
         await _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await _admin(url, f'CREATE DATABASE "{name}"')
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as error:
+    except (TimeoutError, OSError, asyncpg.PostgresError) as error:
         if IN_CI:
             pytest.fail(f"PostgreSQL is required in CI and did not answer at {url}: {error}")
         pytest.skip(f"PostgreSQL not reachable at {url} ({error}); start it to run the PostgreSQL half")
@@ -170,7 +170,5 @@ async def api(demo: int, settings: Settings) -> AsyncIterator[GraphQLClient]:
 
 
 @pytest.fixture
-def circuit(api: GraphQLClient) -> "Circuit":
-    from tests.circuit import Circuit
-
+def circuit(api: GraphQLClient) -> Circuit:
     return Circuit(api)

@@ -2,11 +2,12 @@
 
 
 
+from datetime import timedelta
+
 import pytest
 
-from models.tables import Organisation, RoleAssignment, Role
+from models.tables import Organisation, Role, RoleAssignment
 from models.viewers import issue_token
-from datetime import timedelta
 
 pytestmark = pytest.mark.usefixtures("demo")
 
