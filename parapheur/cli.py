@@ -39,7 +39,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> None:
 
     async def work() -> str:
         await migrate()
-        if await demo_exists() and not args.reset and args.if_missing:
+        if args.if_missing and await demo_exists():
             return "demo organisation already present (use `parapheur demo` to reset it)"
         await load_demo(settings.templates_dir)
         return "demo organisation ready: users alice, bob, paula, carol, dave, erin, admin (password 'demo')"
@@ -53,7 +53,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
     from parapheur.app import create_app
 
     if args.demo:
-        cmd_demo(argparse.Namespace(reset=False, if_missing=True), settings)
+        cmd_demo(argparse.Namespace(if_missing=True), settings)
     else:
         cmd_migrate(argparse.Namespace(verbose=False), settings)
     base = f"http://{args.host}:{args.port}"
@@ -140,7 +140,7 @@ def parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="create or reset the demo organisation")
     demo.add_argument("--if-missing", action="store_true", help="leave an existing demo organisation alone")
-    demo.set_defaults(run=cmd_demo, reset=True)
+    demo.set_defaults(run=cmd_demo)
 
     schema = commands.add_parser("schema", help="print the GraphQL SDL")
     schema.set_defaults(run=cmd_schema)

@@ -1,0 +1,74 @@
+"""The command line on a real SQLite file: demo, user create, token create, clear errors."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from models.database import bind, engine_for
+from models.tables import Organisation
+from models.viewers import viewer_for_token
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def cli(tmp_path: Path):
+    env = {**os.environ, "PARAPHEUR_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}"}
+
+    def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
+        done = subprocess.run([sys.executable, "-m", "parapheur.cli", *args], capture_output=True, text=True,
+                              env=env, cwd=tmp_path, timeout=120)
+        assert (done.returncode == 0) == ok, done.stdout + done.stderr
+        return done
+
+    run("demo")
+    run.database = tmp_path / "cli.sqlite"  # type: ignore[attr-defined]
+    return run
+
+
+async def test_user_and_token_creation_give_a_working_scoped_token(cli):
+    cli("user", "create", "olga", "--org", "demo", "--password", "long-enough-secret",
+        "--role", "service_manager:department=FIN")
+    token = cli("token", "create", "--org", "demo", "--user", "olga").stdout.strip()
+    bind(engine_for(f"sqlite:///{cli.database}"))
+    viewer = await viewer_for_token(token)
+    assert viewer is not None and viewer.username == "olga"
+    assert [(g.role, dict(g.scope or {})) for g in viewer.grants] == [("service_manager", {"department": "FIN"})]
+
+
+async def test_partner_token_is_bound_to_its_partner(cli):
+    token = cli("token", "create", "--org", "demo", "--partner", "ACME").stdout.strip()
+    bind(engine_for(f"sqlite:///{cli.database}"))
+    viewer = await viewer_for_token(token)
+    assert viewer is not None and viewer.is_partner and viewer.partner_name == "ACME Fournitures SAS"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("user", "create", "x", "--org", "nope", "--password", "long-enough"), "no organisation 'nope'"),
+        (("user", "create", "alice", "--org", "demo", "--password", "long-enough"), "username 'alice' is taken"),
+        (("user", "create", "y", "--org", "demo", "--password", "long-enough", "--role", "pope"), "unknown role"),
+        (("user", "create", "z", "--org", "demo", "--password", "short"), "too short"),
+        (("user", "create", "w", "--org", "demo", "--password", "long-enough", "--role", "daf:oops"), "bad scope"),
+        (("token", "create", "--org", "demo", "--partner", "NOBODY"), "no partner 'NOBODY'"),
+        (("token", "create", "--org", "demo", "--user", "ghost"), "no user 'ghost'"),
+    ],
+)
+def test_mistakes_print_one_clear_line_and_no_traceback(cli, args, message):
+    done = cli(*args, ok=False)
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+async def test_demo_reset_archives_the_previous_organisation(cli):
+    done = cli("demo")
+    assert "demo organisation ready" in done.stdout
+    again = cli("demo", "--if-missing")
+    assert "already present" in again.stdout
+    bind(engine_for(f"sqlite:///{cli.database}"))
+    slugs = sorted(row["slug"] for row in await Organisation.select(Organisation.slug))
+    assert slugs[0] == "demo" and len(slugs) == 2 and slugs[1].startswith("demo-archived-")
