@@ -8,9 +8,8 @@ from piccolo.apps.user.tables import BaseUser
 from strawberry.dataloader import DataLoader
 
 from models import history
-from models.document_types import PublishedVersion, versions_by_ids
+from models.document_types import current_versions_by_type, versions_by_ids
 from models.queries import jobs_of, links_of, visible_documents_by_id
-from models.tables import DocumentTypeVersion
 from models.viewers import Viewer
 
 K = TypeVar("K")
@@ -32,21 +31,12 @@ class Loaders:
         self.viewer = viewer
         org = viewer.organisation_id
         self.versions: DataLoader = _loader(lambda ids: versions_by_ids(ids, org))
-        self.current_versions: DataLoader = _loader(self._current_versions)
+        self.current_versions: DataLoader = _loader(lambda ids: current_versions_by_type(org, ids))
         self.usernames: DataLoader = _loader(self._usernames)
         self.history: DataLoader = _loader(self._history, default=list)
         self.links: DataLoader = _loader(self._links, default=list)
         self.jobs: DataLoader = _loader(self._jobs, default=list)
         self.documents: DataLoader = _loader(lambda ids: visible_documents_by_id(viewer, ids))
-
-    async def _current_versions(self, type_ids: list[int]) -> dict[int, PublishedVersion]:
-        rows = await DocumentTypeVersion.select(DocumentTypeVersion.id, DocumentTypeVersion.document_type).where(
-            (DocumentTypeVersion.organisation == self.viewer.organisation_id)
-            & DocumentTypeVersion.document_type.is_in(type_ids)
-            & (DocumentTypeVersion.version == DocumentTypeVersion.document_type.current_version)
-        )
-        versions = await versions_by_ids([r["id"] for r in rows], self.viewer.organisation_id)
-        return {r["document_type"]: versions[r["id"]] for r in rows if r["id"] in versions}
 
     async def _usernames(self, user_ids: list[int]) -> dict[int, str]:
         rows = await BaseUser.select(BaseUser.id, BaseUser.username).where(BaseUser.id.is_in(user_ids))

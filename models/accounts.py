@@ -25,6 +25,7 @@ async def create_user(
     *,
     organisation_slug: str,
     username: str,
+    email: str,
     password: str,
     display_name: str,
     roles: list[tuple[str, dict[str, str] | None]],
@@ -34,6 +35,8 @@ async def create_user(
     organisation_id = await _organisation_id(organisation_slug)
     if await BaseUser.exists().where(BaseUser.username == username):
         raise AccountError(f"username {username!r} is taken")
+    if "@" not in email or await BaseUser.exists().where(BaseUser.email == email):
+        raise AccountError(f"e-mail {email!r} is not a valid address or belongs to another user")
     role_ids = {r["key"]: r["id"] for r in await Role.select().where(Role.organisation == organisation_id)}
     unknown = [role for role, _ in roles if role not in role_ids]
     if unknown:
@@ -43,7 +46,7 @@ async def create_user(
     except ValueError as error:
         raise AccountError(str(error)) from None
     async with write_transaction():
-        user = BaseUser(username=username, password=password, active=True)
+        user = BaseUser(username=username, email=email, password=password, active=True)
         await user.save()
         await Membership.insert(
             Membership(organisation=organisation_id, user=user.id, display_name=display_name, is_admin=is_admin)

@@ -12,6 +12,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+from piccolo.query import Select
 
 from form_engine.computed import check_formulas
 from form_engine.errors import FormError
@@ -204,17 +205,34 @@ async def versions_by_ids(version_ids: list[int], organisation_id: int) -> dict[
     }
 
 
-async def current_versions(organisation_id: int, key: str | None = None) -> list[PublishedVersion]:
-    """The current published version of each type (or of one type) of an organisation."""
-    query = DocumentTypeVersion.select(DocumentTypeVersion.id).where(
+def _current(organisation_id: int) -> Select:
+    """Ids of the current versions. The joined column is selected because piccolo joins
+    only for selected, filtered-on-the-left or ordered columns, not for the right-hand side."""
+    return DocumentTypeVersion.select(
+        DocumentTypeVersion.id,
+        DocumentTypeVersion.document_type,
+        DocumentTypeVersion.document_type.current_version,
+    ).where(
         (DocumentTypeVersion.organisation == organisation_id)
         & (DocumentTypeVersion.version == DocumentTypeVersion.document_type.current_version)
     )
+
+
+async def current_versions(organisation_id: int, key: str | None = None) -> list[PublishedVersion]:
+    """The current published version of each type (or of one type) of an organisation."""
+    query = _current(organisation_id)
     if key is not None:
         query = query.where(DocumentTypeVersion.document_type.key == key)
     ids = [row["id"] for row in await query.order_by(DocumentTypeVersion.document_type.key)]
     found = await versions_by_ids(ids, organisation_id)
     return [found[i] for i in ids if i in found]
+
+
+async def current_versions_by_type(organisation_id: int, type_ids: list[int]) -> dict[int, PublishedVersion]:
+    """The current published version of each of these document types, by type id."""
+    rows = await _current(organisation_id).where(DocumentTypeVersion.document_type.is_in(type_ids))
+    found = await versions_by_ids([row["id"] for row in rows], organisation_id)
+    return {row["document_type"]: found[row["id"]] for row in rows if row["id"] in found}
 
 
 def forget_cache() -> None:

@@ -29,12 +29,13 @@ BILLED_EVENT = "document_processed"
 
 
 def parse_id(raw: str | int) -> int:
-    """GraphQL ids are strings; anything but a positive integer names no document."""
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise NotFound(f"no document with id {raw!r}") from None
-    if value <= 0 or value > 2**62:
+    """GraphQL ids are strings; only the canonical decimal of a positive integer names a
+    document (not ' 1', '+1', '01', '1_0' or non-ASCII digits, which `int` would accept)."""
+    text = str(raw)
+    if not (text.isascii() and text.isdigit() and text[0] != "0" and len(text) <= 19):
+        raise NotFound(f"no document with id {raw!r}")
+    value = int(text)
+    if value > 2**62:
         raise NotFound(f"no document with id {raw!r}")
     return value
 
@@ -276,10 +277,11 @@ async def update_document(viewer: Viewer, document_id: int, expected_version: in
                 return Conflict(row["version"], _conflict_message(row["version"], expected_version))
             if viewer.is_partner:
                 return Refusal("NOT_PERMITTED", "Partner tokens are read-only.")
-            if not isinstance(data, dict):
-                return Invalid([FieldError("", f"document data must be a JSON object, got {type(data).__name__}")])
             old = row["data"]
-            changed = sorted(k for k in set(old) | set(data) if old.get(k) != data.get(k))
+            if isinstance(data, dict):
+                changed = sorted(k for k in set(old) | set(data) if old.get(k) != data.get(k))
+            else:  # not an object: every field would change; edit rights are checked before the data
+                changed = sorted(old)
             refused = can_edit(
                 version.workflow,
                 state=row["state"],

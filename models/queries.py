@@ -12,6 +12,7 @@ from typing import Any
 
 from piccolo.columns.combination import Combinable, WhereRaw
 
+from models.database import current_engine
 from models.tables import Audience, Document, Link, OutboxJob, Task
 from models.viewers import Viewer, scope_key
 
@@ -97,6 +98,16 @@ async def _page(where: Combinable, first: int | None, after: str | None) -> Page
     return Page([_loaded(r) for r in rows[:limit]], total, len(rows) > limit)
 
 
+# Search looks at the string values of the data, decoded, at any depth: never at key names
+# (searching "price" must not match every document) nor at JSON escapes (\u00e9 for é).
+_TEXT_VALUES = {
+    "sqlite": "SELECT 1 FROM json_tree(document.data) AS node "
+    "WHERE node.type = 'text' AND LOWER(node.value) LIKE {} ESCAPE '\\'",
+    "postgres": "SELECT 1 FROM jsonb_path_query(CAST(document.data AS jsonb), 'strict $.**') AS node "
+    "WHERE jsonb_typeof(node) = 'string' AND LOWER(jsonb_build_array(node) ->> 0) LIKE {} ESCAPE '\\'",
+}
+
+
 def _like(text: str) -> str:
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -119,7 +130,7 @@ async def list_documents(
     if search:
         pattern = _like(search)
         where = where & WhereRaw(
-            "(LOWER(CAST(document.data AS TEXT)) LIKE {} ESCAPE '\\' OR LOWER(document.number) LIKE {} ESCAPE '\\')",
+            f"(LOWER(document.number) LIKE {{}} ESCAPE '\\' OR EXISTS ({_TEXT_VALUES[current_engine().engine_type]}))",
             pattern,
             pattern,
         )

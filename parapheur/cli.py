@@ -81,6 +81,7 @@ def cmd_user_create(args: argparse.Namespace, settings: Settings) -> None:
         return await create_user(
             organisation_slug=args.organisation,
             username=args.username,
+            email=args.email,
             password=args.password,
             display_name=args.display_name or args.username,
             roles=[_role_spec(spec) for spec in args.role],
@@ -149,6 +150,7 @@ def parser() -> argparse.ArgumentParser:
     create = user.add_parser("create", help="create a user in an organisation")
     create.add_argument("username")
     create.add_argument("--organisation", "--org", required=True, help="organisation slug")
+    create.add_argument("--email", required=True)
     create.add_argument("--password", required=True)
     create.add_argument("--display-name")
     create.add_argument("--role", action="append", default=[], help="role or role:key=value (repeatable)")

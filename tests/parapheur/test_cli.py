@@ -29,8 +29,13 @@ def cli(tmp_path: Path):
     return run
 
 
+def test_two_users_can_be_created(cli):
+    for name in ("uma", "victor"):
+        cli("user", "create", name, "--org", "demo", "--email", f"{name}@demo.example", "--password", "long-enough")
+
+
 async def test_user_and_token_creation_give_a_working_scoped_token(cli):
-    cli("user", "create", "olga", "--org", "demo", "--password", "long-enough-secret",
+    cli("user", "create", "olga", "--org", "demo", "--email", "olga@demo.example", "--password", "long-enough-secret",
         "--role", "service_manager:department=FIN")
     token = cli("token", "create", "--org", "demo", "--user", "olga").stdout.strip()
     bind(engine_for(f"sqlite:///{cli.database}"))
@@ -46,14 +51,19 @@ async def test_partner_token_is_bound_to_its_partner(cli):
     assert viewer is not None and viewer.is_partner and viewer.partner_name == "ACME Fournitures SAS"
 
 
+NEW = ("--org", "demo", "--password", "long-enough")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("user", "create", "x", "--org", "nope", "--password", "long-enough"), "no organisation 'nope'"),
-        (("user", "create", "alice", "--org", "demo", "--password", "long-enough"), "username 'alice' is taken"),
-        (("user", "create", "y", "--org", "demo", "--password", "long-enough", "--role", "pope"), "unknown role"),
-        (("user", "create", "z", "--org", "demo", "--password", "short"), "too short"),
-        (("user", "create", "w", "--org", "demo", "--password", "long-enough", "--role", "daf:oops"), "bad scope"),
+        (("user", "create", "x", "--org", "nope", "--email", "x@e.example", "--password", "long-enough"),
+         "no organisation 'nope'"),
+        (("user", "create", "alice", "--email", "alice@new.example", *NEW), "username 'alice' is taken"),
+        (("user", "create", "y", "--email", "y@new.example", *NEW, "--role", "pope"), "unknown role"),
+        (("user", "create", "z", "--org", "demo", "--email", "z@new.example", "--password", "short"), "too short"),
+        (("user", "create", "w", "--email", "w@new.example", *NEW, "--role", "daf:oops"), "bad scope"),
+        (("user", "create", "v", "--email", "alice@demo.example", *NEW), "belongs to another user"),
         (("token", "create", "--org", "demo", "--partner", "NOBODY"), "no partner 'NOBODY'"),
         (("token", "create", "--org", "demo", "--user", "ghost"), "no user 'ghost'"),
     ],
