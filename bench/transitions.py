@@ -178,11 +178,19 @@ def percentile(samples: list[float], fraction: float) -> float | None:
     return ordered[rank] * 1000
 
 
+def children(pid: int) -> list[int]:
+    """Child processes (uvicorn's worker processes when serve runs with --workers)."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
 def cpu_seconds(pids: list[int]) -> dict[int, float]:
     """User + system CPU of each live process from /proc (Linux), to see who used the cores."""
     ticks = os.sysconf("SC_CLK_TCK")
     seconds = {}
-    for pid in pids:
+    for pid in [*pids, *(child for parent in pids for child in children(parent))]:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:  # the process ended meanwhile
@@ -339,7 +347,7 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def parapheur_server(postgres: Postgres, database: str) -> AsyncIterator[tuple[str, int]]:
+async def parapheur_server(postgres: Postgres, database: str, workers: int = 1) -> AsyncIterator[tuple[str, int]]:
     """`parapheur serve --demo` on a fresh database; stopped on the way out, whatever happened."""
     await postgres.recreate(database)
     port = free_port()
@@ -355,6 +363,8 @@ async def parapheur_server(postgres: Postgres, database: str) -> AsyncIterator[t
         "--no-access-log",
         "--log-level",
         "warning",
+        "--workers",
+        str(workers),
     ]
     env = {**os.environ, "PARAPHEUR_DATABASE_URL": postgres.url(database)}
     with tempfile.TemporaryFile("w+") as log:
@@ -493,7 +503,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     if args.url:
         result["load"] = await run_load(args, args.url, None)
     else:
-        async with parapheur_server(postgres, args.database) as (url, pid):
+        async with parapheur_server(postgres, args.database, args.server_workers) as (url, pid):
             result["load"] = await run_load(args, url, Watched(pid, postgres, args.database))
     # After the load, once our server has stopped, so the two never compete for the cores.
     if not args.no_pgbench:
@@ -512,6 +522,7 @@ def arguments() -> argparse.Namespace:
         default=4,
         help="every n-th request is 6,000 euros and needs carol too (0: none)",
     )
+    parser.add_argument("--server-workers", type=int, default=1, help="parapheur serve --workers")
     parser.add_argument("--warmup", type=int, default=4, help="unmeasured circuits before the clients start")
     parser.add_argument("--max-seconds", type=float, default=300, help="wall-clock cap of the load phase")
     parser.add_argument("--timeout", type=float, default=30, help="HTTP timeout per call, in seconds")

@@ -3,13 +3,9 @@ alias limits, and masking of unexpected errors."""
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.types import ExecutionContext
 
 from graphql_api.errors import MaskUnexpectedErrors
@@ -25,16 +21,21 @@ class Schema(strawberry.Schema):
         return None
 
 
+MAX_ALIASES = 30
+
+
 def build_schema(*, max_tokens: int = 2_000, max_depth: int = 12) -> strawberry.Schema:
+    # The depth and alias rules are built once: ValidationCache keys on the rule classes, and
+    # the stock limiters build new classes per request, which would make every lookup a miss.
+    limits = [depth_rule(max_depth, None, None), alias_rule(MAX_ALIASES)]
     return Schema(
         query=Query,
         mutation=Mutation,
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
             lambda: ParserCache(maxsize=256),
+            lambda: AddValidationRules(limits),
             lambda: ValidationCache(maxsize=256),
-            lambda: QueryDepthLimiter(max_depth=max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=30),
             MaskUnexpectedErrors,
         ],
     )

@@ -75,9 +75,14 @@ def is_sqlite(engine: Engine | None = None) -> bool:
     return (engine or current_engine()).engine_type == "sqlite"
 
 
+async def _no_session_reset(connection: object) -> None:
+    """We set no session state (no SET, LISTEN, advisory locks or temp tables), so a released
+    connection needs no RESET ALL round trip; asyncpg still rolls back an open transaction."""
+
+
 async def open_pool(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=2, max_size=20)
+        await engine.start_connection_pool(min_size=2, max_size=20, reset=_no_session_reset)
 
 
 async def close_pool(engine: Engine) -> None:

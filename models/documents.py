@@ -6,6 +6,7 @@ the same transaction. A refusal rolls everything back, so nothing is ever half-w
 """
 
 import json
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from models.numbering import next_number
 from models.outcomes import Conflict, Invalid, NotFound, Outcome, Refusal, Rollback, Saved
 from models.tables import Audience, Document, Organisation, OutboxJob, Partner, Task, UsageEvent
 from models.viewers import Viewer, scope_key
-from rules.decisions import Accepted, Refused, Step, decide, settle
+from rules.decisions import Accepted, Refused, Step, decide, decide_for_platform, settle
 from rules.permissions import assignees_of, audience_of, can_create, can_edit, can_see
 
 BILLED_EVENT = "document_processed"
@@ -212,56 +213,109 @@ async def create_document(viewer: Viewer, type_key: str, data: Any, submit: bool
     prepared, errors = await prepare(version, data)
     if errors:
         return Invalid(errors)
-    workflow = version.workflow
     now = datetime.now(UTC)
     try:
         async with write_transaction():
-            number = await next_number(
-                organisation_id=viewer.organisation_id,
-                document_type_id=version.document_type_id,
-                prefix=version.number_prefix,
-                year=now.year,
-            )
-            document = Document(
-                organisation=viewer.organisation_id,
-                document_type=version.document_type_id,
-                type_version=version.id,
-                number=number,
-                state=workflow.initial,
-                data=json.dumps(prepared),
-                version=1,
-                partner=await _partner_id(version, prepared),
-                created_by=viewer.user_id,
-                created_at=now,
-                updated_at=now,
-            )
-            await document.save()
-            row = _loaded(await Document.select().where(Document.id == document.id).first())
-            created = Step(
-                action="create",
-                label="Created",
-                from_state=None,
-                to_state=workflow.initial,
-                automatic=False,
-                comment=None,
-            )
-            automatic = settle(workflow, workflow.initial, prepared)
-            await _write_steps(
-                viewer=viewer, row=row, steps=[created, *automatic], actions=(), version=version, now=now
-            )
-            state = automatic[-1].to_state if automatic else workflow.initial
-            if state != workflow.initial:
-                await Document.update({Document.state: state}).where(Document.id == row["id"])
-                row["state"] = state
-            await _write_audience(row, version)
+            row = await _insert(version, prepared, created_by=viewer.user_id, viewer=viewer, now=now)
             if submit:
                 outcome = await _transition_locked(viewer, row, version, "submit", None, now)
                 if not isinstance(outcome, Saved):
                     raise Rollback(outcome)
-                return outcome
+                row = outcome.document
+            return Saved(await _number(row, version, now))
     except Rollback as rollback:
         return rollback.outcome
-    return Saved(row)
+
+
+async def _number(row: dict[str, Any], version: PublishedVersion, now: datetime) -> dict[str, Any]:
+    """Give the document its gap-free number, last thing before commit: the counter row is
+    locked until the commit, so the shorter that wait, the more creations run side by side."""
+    number = await next_number(
+        organisation_id=version.organisation_id,
+        document_type_id=version.document_type_id,
+        prefix=version.number_prefix,
+        year=now.year,
+    )
+    await Document.update({Document.number: number}).where(Document.id == row["id"])
+    return {**row, "number": number}
+
+
+async def _insert(
+    version: PublishedVersion, data: dict[str, Any], *, created_by: int, viewer: Viewer | None, now: datetime
+) -> dict[str, Any]:
+    """Number, insert and settle a new document (inside the caller's transaction)."""
+    workflow = version.workflow
+    document = Document(
+        organisation=version.organisation_id,
+        document_type=version.document_type_id,
+        type_version=version.id,
+        number=f"~{uuid.uuid4().hex[:24]}",  # unique placeholder until `_number`
+        state=workflow.initial,
+        data=json.dumps(data),
+        version=1,
+        partner=await _partner_id(version, data),
+        created_by=created_by,
+        created_at=now,
+        updated_at=now,
+    )
+    await document.save()
+    row = _loaded(await Document.select().where(Document.id == document.id).first())
+    created = Step(action="create", label="Created", from_state=None, to_state=workflow.initial)
+    automatic = settle(workflow, workflow.initial, data)
+    actions = tuple(key for step in (created, *automatic) for key in workflow.states[step.to_state].on_enter)
+    await _write_steps(viewer=viewer, row=row, steps=[created, *automatic], actions=actions, version=version, now=now)
+    state = automatic[-1].to_state if automatic else workflow.initial
+    if state != workflow.initial:
+        await Document.update({Document.state: state}).where(Document.id == row["id"])
+        row["state"] = state
+    await _write_audience(row, version)
+    return row
+
+
+async def create_for_platform(
+    organisation_id: int, type_key: str, data: dict[str, Any], *, created_by: int
+) -> dict[str, Any]:
+    """A document the platform creates itself (a purchase order from its request): checked like
+    any other, inside the caller's transaction; a problem raises, so the caller's job fails."""
+    versions = await current_versions(organisation_id, type_key)
+    if not versions:
+        raise NotFound(f"no published document type {type_key!r} in this organisation; install its template")
+    version = versions[0]
+    prepared, errors = await prepare(version, data)
+    if errors:
+        details = "; ".join(f"{e.path or '/'}: {e.message}" for e in errors)
+        raise ValueError(f"the {version.name} would be invalid: {details}")
+    now = datetime.now(UTC)
+    row = await _insert(version, prepared, created_by=created_by, viewer=None, now=now)
+    return await _number(row, version, now)
+
+
+async def transition_for_platform(
+    organisation_id: int, document_id: int, action: str, comment: str | None = None
+) -> dict[str, Any]:
+    """Take a workflow action as the platform (after an automated action succeeded), inside the
+    caller's transaction; raises ValueError when the workflow refuses it."""
+    query = Document.select().where((Document.id == document_id) & (Document.organisation == organisation_id))
+    if not is_sqlite():
+        query = query.lock_rows("UPDATE")
+    found = await query.first()
+    if found is None:
+        raise NotFound(f"no document with id {document_id}")
+    row = _loaded(found)
+    version = await version_by_id(row["type_version"], organisation_id)
+    assert version is not None
+    decision = decide_for_platform(version.workflow, state=row["state"], data=row["data"], action=action,
+                                   comment=comment)
+    if isinstance(decision, Refused):
+        raise ValueError(decision.message)
+    now = datetime.now(UTC)
+    new_version = row["version"] + 1
+    await Document.update(
+        {Document.state: decision.state, Document.version: new_version, Document.updated_at: now}
+    ).where(Document.id == row["id"])
+    row = {**row, "state": decision.state, "version": new_version, "updated_at": now}
+    await _write_steps(viewer=None, row=row, steps=decision.steps, actions=decision.actions, version=version, now=now)
+    return row
 
 
 async def update_document(viewer: Viewer, document_id: int, expected_version: int, data: Any) -> Outcome:

@@ -15,7 +15,7 @@ from typing import Any
 
 from piccolo.apps.user.tables import BaseUser
 
-from models.tables import ApiToken, Delegation, Membership, Organisation, Partner, RoleAssignment
+from models.tables import ApiToken, Membership, Organisation, Partner, RoleAssignment
 from rules.actors import Actor, Grant
 
 TOKEN_PREFIX = "pph_"
@@ -121,16 +121,50 @@ async def login(username: str, password: str, lifetime: timedelta) -> tuple[str,
     return (token, viewer) if viewer else None
 
 
+_TOKEN_QUERY = """
+SELECT t.organisation, t."user", t.partner, t.expires_at, t.revoked,
+       o.slug AS org_slug, o.name AS org_name,
+       m.display_name, m.is_admin, u.username, u.active
+FROM api_token t
+JOIN organisation o ON o.id = t.organisation
+LEFT JOIN membership m ON m."user" = t."user" AND m.organisation = t.organisation
+LEFT JOIN piccolo_user u ON u.id = t."user"
+WHERE t.token_hash = {}
+"""
+
+
 async def viewer_for_token(token: str) -> Viewer | None:
-    """The viewer behind a bearer token, or None when unknown, expired or revoked."""
+    """The viewer behind a bearer token, or None when unknown, expired or revoked.
+
+    Runs on every request, so the token, its organisation and membership come in one query
+    and the grants (own and delegated) in a second."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    row = await ApiToken.select().where(ApiToken.token_hash == hash_token(token)).first()
-    if row is None or row["revoked"] or row["expires_at"] <= datetime.now(UTC):
+    rows = await ApiToken.raw(_TOKEN_QUERY, hash_token(token))
+    if not rows:
+        return None
+    row = rows[0]
+    expires_at = row["expires_at"]
+    if isinstance(expires_at, str):
+        expires_at = datetime.fromisoformat(expires_at)
+    if row["revoked"] or expires_at <= datetime.now(UTC):
         return None
     if row["partner"] is not None:
         return await load_partner_viewer(row["partner"], row["organisation"])
-    return await load_user_viewer(row["user"], row["organisation"])
+    if row["username"] is None or row["display_name"] is None or not row["active"]:
+        return None
+    grants = await grants_of(row["user"], row["organisation"])
+    return Viewer(
+        username=row["username"],
+        display_name=row["display_name"],
+        organisation=OrganisationInfo(row["organisation"], row["org_slug"], row["org_name"]),
+        actor=Actor(
+            user_id=row["user"],
+            grants=grants,
+            is_admin=bool(row["is_admin"]) or any(g.role == "admin" for g in grants),
+        ),
+        grants=grants,
+    )
 
 
 async def _organisation(organisation_id: int) -> OrganisationInfo | None:
@@ -180,26 +214,24 @@ async def load_partner_viewer(partner_id: int, organisation_id: int) -> Viewer |
     )
 
 
+_GRANTS_QUERY = """
+SELECT r.key AS role, ra.scope
+FROM role_assignment ra JOIN role r ON r.id = ra.role
+WHERE ra.organisation = {} AND (
+  ra."user" = {}
+  OR EXISTS (SELECT 1 FROM delegation d
+             WHERE d.to_user = {} AND d.organisation = ra.organisation AND d.from_user = ra."user"
+               AND d.role = ra.role AND d.starts_at <= {} AND d.ends_at > {})
+)
+ORDER BY ra.id
+"""
+
+
 async def grants_of(user_id: int, organisation_id: int) -> tuple[Grant, ...]:
-    """The user's own role assignments plus those delegated to them right now."""
-    own = await RoleAssignment.select(RoleAssignment.role.key, RoleAssignment.scope).where(
-        (RoleAssignment.user == user_id) & (RoleAssignment.organisation == organisation_id)
-    )
+    """The user's own role assignments plus those delegated to them right now, in one query."""
     now = datetime.now(UTC)
-    delegated_roles = await Delegation.select(Delegation.from_user, Delegation.role).where(
-        (Delegation.to_user == user_id)
-        & (Delegation.organisation == organisation_id)
-        & (Delegation.starts_at <= now)
-        & (Delegation.ends_at > now)
-    )
-    grants = [Grant(role=row["role.key"], scope=parse_scope(row["scope"])) for row in own]
-    for delegation in delegated_roles:
-        rows = await RoleAssignment.select(RoleAssignment.role.key, RoleAssignment.scope).where(
-            (RoleAssignment.user == delegation["from_user"])
-            & (RoleAssignment.role == delegation["role"])
-            & (RoleAssignment.organisation == organisation_id)
-        )
-        grants.extend(Grant(role=row["role.key"], scope=parse_scope(row["scope"])) for row in rows)
+    rows = await RoleAssignment.raw(_GRANTS_QUERY, organisation_id, user_id, user_id, now, now)
+    grants = [Grant(role=row["role"], scope=parse_scope(row["scope"])) for row in rows]
     unique = {(g.role, scope_key(g.scope)): g for g in grants}
     return tuple(unique.values())
 

@@ -58,14 +58,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
         cmd_migrate(argparse.Namespace(verbose=False), settings)
     base = f"http://{args.host}:{args.port}"
     print(f"Parapheur on {base}\n  GraphQL API and GraphiQL: {base}/graphql\n  health: {base}/health", flush=True)
-    uvicorn.run(
-        create_app(settings),
-        host=args.host,
-        port=args.port,
-        workers=None,
-        log_level=args.log_level,
-        access_log=args.access_log,
-    )
+    if args.workers > 1:  # worker processes import the app themselves, each with its own pool
+        uvicorn.run("parapheur.app:create_app", factory=True, host=args.host, port=args.port,
+                    workers=args.workers, log_level=args.log_level, access_log=args.access_log)
+        return
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level,
+                access_log=args.access_log)
 
 
 def cmd_schema(args: argparse.Namespace, settings: Settings) -> None:
@@ -131,6 +129,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--demo", action="store_true", help="load the demo organisation when missing")
+    serve.add_argument("--workers", type=int, default=1, help="server processes (one per core is a good start)")
     serve.add_argument("--log-level", default="info")
     serve.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True)
     serve.set_defaults(run=cmd_serve)
