@@ -29,6 +29,7 @@ __all__ = [
     "Step",
     "available_actions",
     "decide",
+    "decide_for_platform",
     "settle",
 ]
 
@@ -211,6 +212,30 @@ def decide(
             f"Can't {action} when in {label}: the automatic step after it "
             f"failed: {error}; correct the document and try again.",
         )
+    actions = tuple(key for step in steps for key in workflow.states[step.to_state].on_enter)
+    return Accepted(steps=steps, state=steps[-1].to_state, actions=actions)
+
+
+def decide_for_platform(
+    workflow: Workflow, *, state: str, data: Mapping[str, Any], action: str, comment: str | None = None
+) -> Accepted | Refused:
+    """Decide an action the platform itself takes once an automated action succeeded (the
+    purchase order is generated, so the request is `order`ed): no person, so no role or
+    segregation check; the state, the gateway and the automatic chain apply as for anyone."""
+    if state not in workflow.states:
+        raise WorkflowError([Problem("/states", f"the document's state '{state}' is not in this workflow")])
+    label = workflow.states[state].label
+    candidates = [t for t in workflow.transitions_from(state) if t.action == action and not t.automatic]
+    if not candidates:
+        return Refused(Reason.NOT_AVAILABLE_IN_STATE, f"Can't {action} when in {label}: no such transition.")
+    winner = _gateway(workflow, candidates, data)
+    if isinstance(winner, str):
+        return Refused(Reason.CONDITION_FAILED, f"Can't {action} when in {label}: {winner}.")
+    first = Step(winner.action, winner.label, state, winner.target, True, (comment or "").strip() or None)
+    try:
+        steps = (first, *settle(workflow, winner.target, data))
+    except ConditionError as error:
+        return Refused(Reason.CONDITION_FAILED, f"Can't {action} when in {label}: {error}.")
     actions = tuple(key for step in steps for key in workflow.states[step.to_state].on_enter)
     return Accepted(steps=steps, state=steps[-1].to_state, actions=actions)
 

@@ -404,3 +404,18 @@ def test_blank_optional_comment_is_recorded_as_none(workflow, bob, request_of):
     result = accepted(act(workflow, bob, "service_review", request_of(), "approve", "   "))
 
     assert result.steps[0].comment is None
+
+
+def test_platform_moves_an_approved_request_to_ordered_without_a_person(workflow):
+    from rules.decisions import decide_for_platform
+
+    decision = decide_for_platform(workflow, state="approved", data={"total_ht": 100.0}, action="order")
+    assert decision.state == "ordered"
+    assert decision.steps[0].automatic and decision.steps[0].actor_id is None
+
+
+def test_platform_cannot_take_a_transition_that_does_not_leave_the_state(workflow):
+    from rules.decisions import Refused, decide_for_platform
+
+    refused = decide_for_platform(workflow, state="draft", data={}, action="order")
+    assert isinstance(refused, Refused) and refused.reason == "NOT_AVAILABLE_IN_STATE"
