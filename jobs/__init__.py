@@ -1,0 +1,1 @@
+"""Automated actions: broker, outbox relay, actors and connectors."""
