@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from piccolo.apps.user.tables import BaseUser
 from strawberry.dataloader import DataLoader
 
-from models import history
+from models import attachments, history
 from models.document_types import current_versions_by_type, versions_by_ids
 from models.queries import jobs_of, links_of, visible_documents_by_id
 from models.viewers import Viewer
@@ -36,6 +36,7 @@ class Loaders:
         self.history: DataLoader = _loader(self._history, default=list)
         self.links: DataLoader = _loader(self._links, default=list)
         self.jobs: DataLoader = _loader(self._jobs, default=list)
+        self.attachments: DataLoader = _loader(self._attachments, default=list)
         self.documents: DataLoader = _loader(lambda ids: visible_documents_by_id(viewer, ids))
 
     async def _usernames(self, user_ids: list[int]) -> dict[int, str]:
@@ -57,6 +58,12 @@ class Loaders:
                 grouped[link["source"]].append((link["kind"], link["target"]))
             if link["target"] in wanted:
                 grouped[link["target"]].append(("origin", link["source"]))
+        return grouped
+
+    async def _attachments(self, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+        grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for row in await attachments.of_documents(self.viewer.organisation_id, ids):
+            grouped[row["document"]].append(row)
         return grouped
 
     async def _jobs(self, ids: list[int]) -> dict[int, list[dict[str, Any]]]:

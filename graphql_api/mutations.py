@@ -3,7 +3,7 @@
 import strawberry
 from strawberry.types import Info
 
-from graphql_api.errors import NotFoundError
+from graphql_api.errors import ApiError, Forbidden, NotFoundError
 from graphql_api.inputs import CreateDocumentInput, TransitionInput, UpdateDocumentInput
 from graphql_api.types import (
     ActionRefused,
@@ -11,6 +11,7 @@ from graphql_api.types import (
     DocumentPayload,
     DocumentResult,
     FieldError,
+    Job,
     LoginFailed,
     LoginResult,
     LoginSuccess,
@@ -19,7 +20,7 @@ from graphql_api.types import (
     VersionConflict,
     Viewer,
 )
-from models import documents
+from models import documents, jobs
 from models.outcomes import Conflict, Invalid, NotFound, Outcome, Refusal, Saved
 from models.viewers import login as open_session
 
@@ -69,6 +70,23 @@ class Mutation:
         except NotFound as error:
             raise NotFoundError(str(error)) from None
         return result(outcome)
+
+    @strawberry.mutation(description="Run a FAILED job again with a fresh budget of attempts (administrators).")
+    async def retry_job(self, info: Info, id: strawberry.ID) -> Job:
+        viewer = info.context.require_viewer()
+        if not viewer.actor.is_admin:
+            raise Forbidden("Only administrators may retry jobs.")
+        try:
+            job_id = documents.parse_id_of("job", id)
+        except NotFound as error:
+            raise NotFoundError(str(error)) from None
+        existing = await jobs.find(job_id, viewer.organisation_id)
+        if existing is None:
+            raise NotFoundError(f"no job with id {id!r}")
+        retried = await jobs.retry(job_id, viewer.organisation_id)
+        if retried is None:
+            raise ApiError(f"job {id} is {existing['status']}, only FAILED jobs can be retried")
+        return Job.of(retried)
 
     @strawberry.mutation
     async def transition(self, info: Info, input: TransitionInput) -> DocumentResult:

@@ -1,6 +1,7 @@
 """GraphQL object types (../shared/contract/core.graphql). Every object is built only from
 rows the viewer may see; nested fields go through the request's DataLoaders."""
 
+import json
 from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any
@@ -126,6 +127,9 @@ class JobStatus(Enum):
     RUNNING = "RUNNING"
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
+    CANCELLED = strawberry.enum_value(
+        "CANCELLED", description="The document left the state that queued the action before it ran."
+    )
 
 
 @strawberry.type
@@ -135,6 +139,38 @@ class Job:
     status: JobStatus
     attempts: int
     last_error: str | None
+    result: JSON | None = strawberry.field(description="What the action produced (order number, Message-ID…).")
+    created_at: datetime
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> "Job":
+        result = row.get("result")
+        return cls(
+            id=strawberry.ID(str(row["id"])),
+            action=row["action"],
+            status=JobStatus(row["status"]),
+            attempts=row["attempts"],
+            last_error=row["last_error"],
+            result=json.loads(result) if isinstance(result, str) else result,
+            created_at=row["created_at"],
+            finished_at=row.get("finished_at"),
+        )
+
+
+@strawberry.type
+class Attachment:
+    id: strawberry.ID
+    kind: str = strawberry.field(description="e.g. orderx, ubl, purchase_order_html.")
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+    created_at: datetime
+
+    @strawberry.field(description="Download path, relative to the API's origin; send the same bearer token.")
+    def url(self) -> str:
+        return f"/attachments/{self.id}"
 
 
 @strawberry.type
@@ -237,16 +273,15 @@ class Document:
 
     @strawberry.field
     async def jobs(self, info: Info) -> list[Job]:
-        jobs = await info.context.loaders.jobs.load(self.row["id"])
+        return [Job.of(j) for j in await info.context.loaders.jobs.load(self.row["id"])]
+
+    @strawberry.field(description="Files produced for this document (Order-X, UBL, printable pages).")
+    async def attachments(self, info: Info) -> list[Attachment]:
+        rows = await info.context.loaders.attachments.load(self.row["id"])
         return [
-            Job(
-                id=strawberry.ID(str(j["id"])),
-                action=j["action"],
-                status=JobStatus(j["status"]),
-                attempts=j["attempts"],
-                last_error=j["last_error"],
-            )
-            for j in jobs
+            Attachment(id=strawberry.ID(str(r["id"])), kind=r["kind"], filename=r["filename"],
+                       media_type=r["media_type"], size=r["size"], sha256=r["sha256"], created_at=r["created_at"])
+            for r in rows
         ]
 
     async def _pinned(self, info: Info) -> PublishedVersion:

@@ -23,6 +23,7 @@ from models.numbering import next_number
 from models.outcomes import Conflict, Invalid, NotFound, Outcome, Refusal, Rollback, Saved
 from models.tables import Audience, Document, Organisation, OutboxJob, Partner, Task, UsageEvent
 from models.viewers import Viewer, scope_key
+from models.webhooks import queue_events
 from rules.decisions import Accepted, Refused, Step, decide, decide_for_platform, settle
 from rules.permissions import assignees_of, audience_of, can_create, can_edit, can_see
 
@@ -32,13 +33,14 @@ BILLED_EVENT = "document_processed"
 def parse_id(raw: str | int) -> int:
     """GraphQL ids are strings; only the canonical decimal of a positive integer names a
     document (not ' 1', '+1', '01', '1_0' or non-ASCII digits, which `int` would accept)."""
+    return parse_id_of("document", raw)
+
+
+def parse_id_of(kind: str, raw: str | int) -> int:
     text = str(raw)
-    if not (text.isascii() and text.isdigit() and text[0] != "0" and len(text) <= 19):
-        raise NotFound(f"no document with id {raw!r}")
-    value = int(text)
-    if value > 2**62:
-        raise NotFound(f"no document with id {raw!r}")
-    return value
+    if not (text.isascii() and text.isdigit() and text[0] != "0" and len(text) <= 19) or int(text) > 2**62:
+        raise NotFound(f"no {kind} with id {raw!r}")
+    return int(text)
 
 
 def _loaded(row: dict[str, Any]) -> dict[str, Any]:
@@ -143,6 +145,7 @@ async def _write_steps(
         prev = entry.hash
         entries.append(entry)
     await history.HistoryEntry.insert(*entries)
+    await queue_events(row, steps, seq, now)
     final_state = steps[-1].to_state
     await _open_tasks(row, version, final_state, now)
     if actions:

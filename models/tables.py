@@ -9,6 +9,7 @@ from piccolo.apps.user.tables import BaseUser
 from piccolo.columns import (
     JSON,
     Boolean,
+    Bytea,
     ForeignKey,
     Integer,
     Text,
@@ -24,6 +25,15 @@ class Organisation(Table, tablename="organisation"):
     name = Varchar(length=200)
     siren = Varchar(length=9, null=True, default=None)
     flux_quota = Integer(null=True, default=None, help_text="Documents per calendar month; empty = unlimited.")
+    legal = JSON(
+        default="{}",
+        help_text='Seller details for invoices: {"vat_number", "address": {...}, "iban", "email"}.',
+    )
+    einvoicing_platform = JSON(
+        null=True,
+        default=None,
+        help_text='Where invoices go: {"kind": "http", "url": …, "api_key": …} or {"kind": "directory", "path": …}.',
+    )
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -188,7 +198,10 @@ class CatalogEntry(Table, tablename="catalog_entry"):
 
 
 class OutboxJob(Table, tablename="outbox_job"):
-    """An action a transition queued, written in the transition's own transaction."""
+    """An action a transition queued, written in the transition's own transaction.
+
+    The row is the source of truth: the broker only carries its id. A job is due when PENDING
+    and `run_after` has passed, or RUNNING with an expired lease (its worker died)."""
 
     organisation = ForeignKey(Organisation, null=False)
     document = ForeignKey(Document, null=True, default=None)
@@ -199,8 +212,38 @@ class OutboxJob(Table, tablename="outbox_job"):
     attempts = Integer(default=0)
     last_error = Text(null=True, default=None)
     result = JSON(null=True, default=None)
+    payload = JSON(default="{}")
+    run_after = Timestamptz(null=True, default=None)
+    lease_until = Timestamptz(null=True, default=None)
+    dispatched_at = Timestamptz(null=True, default=None)
+    finished_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Attachment(Table, tablename="attachment"):
+    """A file produced for or attached to a document, addressed by the SHA-256 of its bytes."""
+
+    organisation = ForeignKey(Organisation, null=False)
+    document = ForeignKey(Document, null=False)
+    kind = Varchar(length=64, help_text="e.g. orderx, ubl, purchase_order_html")
+    filename = Varchar(length=200)
+    media_type = Varchar(length=100)
+    sha256 = Varchar(length=64)
+    size = Integer()
+    content = Bytea()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class WebhookEndpoint(Table, tablename="webhook_endpoint"):
+    """An HTTPS endpoint an organisation registered for document events (HMAC-signed)."""
+
+    organisation = ForeignKey(Organisation, null=False)
+    url = Varchar(length=2000)
+    secret = Varchar(length=100, secret=True, help_text="Shared HMAC secret; shown once at creation.")
+    events = JSON(default='["*"]')
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
 
 
 class UsageEvent(Table, tablename="usage_event"):
@@ -232,4 +275,6 @@ TABLES: tuple[type[Table], ...] = (
     CatalogEntry,
     OutboxJob,
     UsageEvent,
+    Attachment,
+    WebhookEndpoint,
 )

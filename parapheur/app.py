@@ -14,6 +14,7 @@ from strawberry.asgi import GraphQL
 
 from graphql_api.context import Context, build_context
 from graphql_api.schema import build_schema
+from jobs.services import JobPolicy, Services
 from models.database import bind, close_pool, engine_for, open_pool
 from parapheur.settings import Settings, get_settings
 
@@ -74,8 +75,62 @@ async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+def _error(status: int, code: str, message: str) -> Response:
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status)
+
+
+async def download_attachment(request: Request) -> Response:
+    """An attachment's bytes, for a viewer who may see its document (same bearer token)."""
+    from graphql_api.context import bearer_token
+    from models.attachments import content_of
+    from models.documents import parse_id_of
+    from models.outcomes import NotFound
+    from models.queries import visible_documents_by_id
+    from models.viewers import viewer_for_token
+
+    token = bearer_token(request.headers)
+    viewer = await viewer_for_token(token) if token else None
+    if viewer is None:
+        return _error(401, "UNAUTHENTICATED", "send 'Authorization: Bearer <token>' to download attachments")
+    raw = request.path_params["attachment_id"]
+    try:
+        row = await content_of(viewer.organisation_id, parse_id_of("attachment", raw))
+    except NotFound:
+        row = None
+    if row is None or not await visible_documents_by_id(viewer, [row["document"]]):
+        return _error(404, "NOT_FOUND", f"no attachment with id {raw!r}")
+    safe_name = "".join(c for c in row["filename"] if c.isalnum() or c in "-_.") or "attachment"
+    return Response(
+        bytes(row["content"]),
+        media_type=row["media_type"],
+        headers={"Content-Disposition": f'attachment; filename="{safe_name}"', "ETag": f'"{row["sha256"]}"',
+                 "X-Content-Type-Options": "nosniff"},
+    )
+
+
+def build_services(settings: Settings) -> Services:
+    """The connectors and retry policy automated actions run with, from the settings."""
+    from jobs.connectors.mail import SmtpMailer
+    from jobs.connectors.webhooks import HttpWebhookSender
+
+    return Services(
+        policy=JobPolicy(
+            max_attempts=settings.job_max_attempts,
+            backoff_seconds=settings.job_backoff_seconds,
+            backoff_cap_seconds=settings.job_backoff_cap_seconds,
+            lease_seconds=settings.job_lease_seconds,
+            relay_interval_seconds=settings.relay_interval_seconds,
+            redispatch_after_seconds=settings.redispatch_after_seconds,
+        ),
+        mailer=SmtpMailer.from_url(settings.smtp_url) if settings.smtp_url else None,
+        webhook_sender=HttpWebhookSender(allow_http_hosts=settings.webhook_allow_http_hosts),
+        public_url=settings.public_url,
+    )
+
+
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Starlette:
-    """Build the app; with manage_database the lifespan binds the engine and its pool."""
+    """Build the app; with manage_database the lifespan binds the engine and its pool and
+    starts the job system (relay, and worker threads with the embedded broker)."""
     settings = settings or get_settings()
     graphql = ParapheurGraphQL(settings)
 
@@ -84,18 +139,26 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         if not manage_database:
             yield
             return
+        from jobs.actions import ACTIONS
+        from jobs.brokers import make_broker
+        from jobs.system import JobSystem
+
         engine = engine_for(settings.database_url)
         bind(engine)
         await open_pool(engine)
+        jobs = JobSystem(make_broker(settings.broker_url), ACTIONS, build_services(settings))
+        await jobs.start()
         try:
             yield
         finally:
+            await jobs.stop()
             await close_pool(engine)
 
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/health", health),
+            Route("/attachments/{attachment_id}", download_attachment),
         ],
         lifespan=lifespan,
     )

@@ -66,6 +66,20 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
                 access_log=args.access_log)
 
 
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
+    """Run dramatiq workers on PARAPHEUR_BROKER_URL (the dramatiq CLI, our entry module)."""
+    import os
+
+    if not settings.broker_url:
+        raise CommandError("parapheur worker needs PARAPHEUR_BROKER_URL (redis://… or amqp://…); "
+                           "without it, `parapheur serve` runs the jobs itself")
+    cmd_migrate(argparse.Namespace(verbose=False), settings)
+    dramatiq = [sys.executable, "-m", "dramatiq", "parapheur.worker", "--processes", str(args.processes),
+                "--threads", str(args.threads), "--queues", "parapheur"]
+    print(f"workers: {args.processes} processes x {args.threads} threads on {settings.broker_url}", flush=True)
+    os.execv(sys.executable, dramatiq)
+
+
 def cmd_schema(args: argparse.Namespace, settings: Settings) -> None:
     from graphql_api.schema import sdl
 
@@ -133,6 +147,11 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="info")
     serve.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True)
     serve.set_defaults(run=cmd_serve)
+
+    worker = commands.add_parser("worker", help="run job workers on PARAPHEUR_BROKER_URL (Redis or RabbitMQ)")
+    worker.add_argument("--processes", type=int, default=2)
+    worker.add_argument("--threads", type=int, default=4)
+    worker.set_defaults(run=cmd_worker)
 
     migrate = commands.add_parser("migrate", help="apply pending database migrations")
     migrate.add_argument("--verbose", action="store_true")

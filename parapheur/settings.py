@@ -17,6 +17,14 @@ class Settings:
     max_body_bytes: int = 1_000_000
     max_query_depth: int = 12
     max_query_tokens: int = 2_000
+    public_url: str = "http://127.0.0.1:8000"
+    job_max_attempts: int = 8
+    job_backoff_seconds: float = 2.0
+    job_backoff_cap_seconds: float = 600.0
+    job_lease_seconds: float = 120.0
+    relay_interval_seconds: float = 0.5
+    redispatch_after_seconds: float = 60.0
+    webhook_allow_http_hosts: tuple[str, ...] = ()
     templates_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parent.parent / "ui-schemas")
 
 
@@ -32,6 +40,18 @@ def from_environment(environ: dict[str, str] | os._Environ[str] = os.environ) ->
         except ValueError:
             raise ValueError(f"{name} must be an integer, got {raw!r}") from None
 
+    def seconds(name: str, default: float) -> float:
+        raw = environ.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from None
+        if value < 0:
+            raise ValueError(f"{name} must not be negative, got {raw!r}")
+        return value
+
     return Settings(
         database_url=environ.get("PARAPHEUR_DATABASE_URL") or DEFAULT_DATABASE_URL,
         broker_url=environ.get("PARAPHEUR_BROKER_URL") or None,
@@ -40,6 +60,16 @@ def from_environment(environ: dict[str, str] | os._Environ[str] = os.environ) ->
         max_body_bytes=integer("PARAPHEUR_MAX_BODY_BYTES", 1_000_000),
         max_query_depth=integer("PARAPHEUR_MAX_QUERY_DEPTH", 12),
         max_query_tokens=integer("PARAPHEUR_MAX_QUERY_TOKENS", 2_000),
+        public_url=(environ.get("PARAPHEUR_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
+        job_max_attempts=integer("PARAPHEUR_JOB_MAX_ATTEMPTS", 8),
+        job_backoff_seconds=seconds("PARAPHEUR_JOB_BACKOFF_SECONDS", 2.0),
+        job_backoff_cap_seconds=seconds("PARAPHEUR_JOB_BACKOFF_CAP_SECONDS", 600.0),
+        job_lease_seconds=seconds("PARAPHEUR_JOB_LEASE_SECONDS", 120.0),
+        relay_interval_seconds=seconds("PARAPHEUR_RELAY_INTERVAL_SECONDS", 0.5),
+        redispatch_after_seconds=seconds("PARAPHEUR_REDISPATCH_AFTER_SECONDS", 60.0),
+        webhook_allow_http_hosts=tuple(
+            h.strip() for h in (environ.get("PARAPHEUR_WEBHOOK_ALLOW_HTTP_HOSTS") or "").split(",") if h.strip()
+        ),
     )
 
 

@@ -5,6 +5,7 @@ installed, no openssl to make a certificate) skips the tests that need it with t
 except under CI, where it is a failure.
 """
 
+import asyncio
 import os
 import shutil
 import socket
@@ -67,6 +68,7 @@ class Inbox:
     """aiosmtpd handler: keeps what it receives; `unknown@…` gets 550, `busy@…` gets 451."""
 
     envelopes: list[Any] = field(default_factory=list)
+    delay: float = 0.0
     logins: list[str] = field(default_factory=list)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 (aiosmtpd hook)
@@ -78,6 +80,8 @@ class Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd hook)
+        if self.delay:  # a slow server, so a client can die in the middle of the conversation
+            await asyncio.sleep(self.delay)
         self.envelopes.append(envelope)
         return "250 Message accepted for delivery"
 

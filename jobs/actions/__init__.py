@@ -1,0 +1,15 @@
+"""The automated actions, by the key workflows name in `on_enter` (a dispatch table)."""
+
+from jobs.actions.email_supplier import EmailSupplier
+from jobs.actions.purchase_order import GeneratePurchaseOrder
+from jobs.actions.ubl import ConvertToUbl, SendToPlatform
+from jobs.actions.webhook import DeliverWebhook
+from jobs.execution import Action
+
+ACTIONS: dict[str, Action] = {
+    "generate_purchase_order": GeneratePurchaseOrder(),
+    "email_supplier": EmailSupplier(),
+    "convert_to_ubl": ConvertToUbl(),
+    "send_to_platform": SendToPlatform(),
+    "deliver_webhook": DeliverWebhook(),
+}

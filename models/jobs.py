@@ -1,0 +1,141 @@
+"""The outbox: job rows move PENDING -> RUNNING -> SUCCEEDED | FAILED | CANCELLED.
+
+Every change is a compare-and-set on (status, attempts), so two workers that received the
+same message (a re-sent one, or one redelivered after a crash) never both run it: the one
+whose claim lands runs, the other sees nothing to do. `attempts` doubles as the lease token.
+"""
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from piccolo.columns.combination import Combinable
+
+from models.tables import OutboxJob
+
+PENDING, RUNNING, SUCCEEDED, FAILED, CANCELLED = "PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"
+FINISHED = (SUCCEEDED, FAILED, CANCELLED)
+MAX_ERROR = 4_000
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _loaded(row: dict[str, Any]) -> dict[str, Any]:
+    for key in ("payload", "result"):
+        if isinstance(row.get(key), str):
+            row[key] = json.loads(row[key])
+    return row
+
+
+def _due(now: datetime) -> Combinable:
+    waiting = (OutboxJob.status == PENDING) & (OutboxJob.run_after.is_null() | (OutboxJob.run_after <= now))
+    abandoned = (OutboxJob.status == RUNNING) & (OutboxJob.lease_until < now)
+    return waiting | abandoned
+
+
+async def get(job_id: int) -> dict[str, Any] | None:
+    row = await OutboxJob.select().where(OutboxJob.id == job_id).first()
+    return _loaded(row) if row else None
+
+
+async def claim(job_id: int, lease: timedelta) -> dict[str, Any] | None:
+    """Take a due job for one attempt; None when it is not due (done, or another worker has it)."""
+    now = _now()
+    rows = await (
+        OutboxJob.update(
+            {
+                OutboxJob.status: RUNNING,
+                OutboxJob.attempts: OutboxJob.attempts + 1,
+                OutboxJob.lease_until: now + lease,
+                OutboxJob.updated_at: now,
+            }
+        )
+        .where((OutboxJob.id == job_id) & _due(now))
+        .returning(*OutboxJob.all_columns())
+    )
+    return _loaded(rows[0]) if rows else None
+
+
+async def _settle(job: dict[str, Any], values: dict[Any, Any]) -> bool:
+    """Apply `values` only if this attempt still owns the job."""
+    rows = await (
+        OutboxJob.update({**values, OutboxJob.updated_at: _now()})
+        .where((OutboxJob.id == job["id"]) & (OutboxJob.status == RUNNING) & (OutboxJob.attempts == job["attempts"]))
+        .returning(OutboxJob.id)
+    )
+    return bool(rows)
+
+
+async def succeed(job: dict[str, Any], result: dict[str, Any]) -> bool:
+    now = _now()
+    return await _settle(
+        job,
+        {OutboxJob.status: SUCCEEDED, OutboxJob.result: json.dumps(result), OutboxJob.last_error: None,
+         OutboxJob.finished_at: now, OutboxJob.lease_until: None},
+    )
+
+
+async def reschedule(job: dict[str, Any], error: str, delay: timedelta) -> bool:
+    """Back to PENDING after a retryable failure, due again after `delay`."""
+    return await _settle(
+        job,
+        {OutboxJob.status: PENDING, OutboxJob.last_error: error[:MAX_ERROR], OutboxJob.run_after: _now() + delay,
+         OutboxJob.lease_until: None, OutboxJob.dispatched_at: None},
+    )
+
+
+async def fail(job: dict[str, Any], error: str, result: dict[str, Any] | None = None) -> bool:
+    now = _now()
+    return await _settle(
+        job,
+        {OutboxJob.status: FAILED, OutboxJob.last_error: error[:MAX_ERROR], OutboxJob.finished_at: now,
+         OutboxJob.lease_until: None, OutboxJob.result: json.dumps(result) if result is not None else None},
+    )
+
+
+async def cancel(job: dict[str, Any], reason: str) -> bool:
+    now = _now()
+    return await _settle(
+        job,
+        {OutboxJob.status: CANCELLED, OutboxJob.last_error: reason[:MAX_ERROR], OutboxJob.finished_at: now,
+         OutboxJob.lease_until: None},
+    )
+
+
+async def due_jobs(redispatch_after: timedelta, limit: int = 100) -> list[dict[str, Any]]:
+    """Jobs to hand to the broker: due and not handed over recently (a lost message is sent
+    again after `redispatch_after`; a worker that died lets its lease expire)."""
+    now = _now()
+    not_recent = OutboxJob.dispatched_at.is_null() | (OutboxJob.dispatched_at < now - redispatch_after)
+    rows = await (
+        OutboxJob.select(OutboxJob.id, OutboxJob.action, OutboxJob.status)
+        .where(_due(now) & not_recent)
+        .order_by(OutboxJob.id)
+        .limit(limit)
+    )
+    return rows
+
+
+async def mark_dispatched(job_ids: list[int]) -> None:
+    if job_ids:
+        await OutboxJob.update({OutboxJob.dispatched_at: _now()}).where(OutboxJob.id.is_in(job_ids))
+
+
+async def retry(job_id: int, organisation_id: int) -> dict[str, Any] | None:
+    """An administrator's retry of a FAILED job: due now, with a fresh budget of attempts."""
+    rows = await (
+        OutboxJob.update(
+            {OutboxJob.status: PENDING, OutboxJob.attempts: 0, OutboxJob.run_after: None,
+             OutboxJob.dispatched_at: None, OutboxJob.finished_at: None, OutboxJob.updated_at: _now()}
+        )
+        .where((OutboxJob.id == job_id) & (OutboxJob.organisation == organisation_id) & (OutboxJob.status == FAILED))
+        .returning(*OutboxJob.all_columns())
+    )
+    return _loaded(rows[0]) if rows else None
+
+
+async def find(job_id: int, organisation_id: int) -> dict[str, Any] | None:
+    row = await OutboxJob.select().where((OutboxJob.id == job_id) & (OutboxJob.organisation == organisation_id)).first()
+    return _loaded(row) if row else None

@@ -1,0 +1,67 @@
+"""Document events reach registered endpoints, signed, once per event, on both databases."""
+
+import json
+
+import pytest
+from dramatiq.brokers.stub import StubBroker
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from jobs.actions import ACTIONS
+from jobs.connectors.webhooks import HttpWebhookSender, verify
+from jobs.services import Services
+from jobs.system import JobSystem
+from models.tables import WebhookEndpoint
+from tests.jobs.test_purchase_flow import FAST, until_idle
+
+SECRET = "whsec_test_4f9a"
+
+
+@pytest.fixture
+async def receiver(demo, serve):
+    received: list[dict] = []
+
+    async def hook(request: Request) -> Response:
+        body = await request.body()
+        received.append({"valid": verify(SECRET.encode(), request.headers["x-parapheur-signature"], body),
+                         "event": request.headers.get("x-parapheur-event"), "body": json.loads(body)})
+        return Response(status_code=204)
+
+    url = serve(Starlette(routes=[Route("/hook", hook, methods=["POST"])])) + "/hook"
+    await WebhookEndpoint.insert(WebhookEndpoint(organisation=demo, url=url, secret=SECRET, events=["*"]))
+    return received
+
+
+@pytest.fixture
+async def job_system(receiver):
+    services = Services(policy=FAST, webhook_sender=HttpWebhookSender(allow_http_hosts=("127.0.0.1",)))
+    system = JobSystem(StubBroker(), {"deliver_webhook": ACTIONS["deliver_webhook"]}, services)
+    await system.start(run_workers=True)
+    yield system
+    await system.stop()
+
+
+async def test_each_change_is_delivered_once_signed_with_the_final_number(circuit, receiver, job_system):
+    request = await circuit.submitted(total_ht=800)
+    await circuit.approved_by("bob", request["id"])
+    jobs = await until_idle()
+    assert {j["status"] for j in jobs if j["action"] == "deliver_webhook"} == {"SUCCEEDED"}
+    assert all(r["valid"] for r in receiver)
+    # Deliveries run in parallel, so they may arrive out of order: the version orders them.
+    in_order = sorted(receiver, key=lambda r: r["body"]["document"]["version"])
+    moves = [[(s["from"], s["to"]) for s in r["body"]["steps"]] for r in in_order]
+    assert moves == [[(None, "draft")], [("draft", "service_review")], [("service_review", "approved")]]
+    assert {r["body"]["document"]["number"] for r in receiver} == {request["number"]}
+    assert {r["event"] for r in receiver} == {"document.transitioned"}
+
+
+async def test_an_action_no_actor_performs_fails_its_job_and_says_which(circuit, job_system):
+    """This job system performs only deliver_webhook: the approval's purchase order job fails."""
+    request = await circuit.submitted(total_ht=800)
+    await circuit.approved_by("bob", request["id"])
+    jobs = await until_idle()
+    [order] = [j for j in jobs if j["action"] == "generate_purchase_order"]
+    assert order["status"] == "FAILED"
+    assert "no automated action 'generate_purchase_order'" in order["last_error"]
