@@ -55,7 +55,25 @@ CATALOGS: dict[str, tuple[str, list[tuple[str, str, dict[str, str]]]]] = {
         "Analytic codes",
         [("IT-HW", "IT hardware", {}), ("IT-SW", "IT software", {}), ("OPS-GEN", "Operations, general", {})],
     ),
+    "customers": (
+        "Customers",
+        [
+            ("LEA", "Boulangerie Léa & Fils", {
+                "name": "Boulangerie Léa & Fils", "siren": "552100554", "vat_number": "FR12552100554",
+                "email": "compta@boulangerie-lea.example",
+                "address": {"street": "2 avenue Foch", "city": "Lyon", "postal_code": "69006", "country": "FR"},
+            }),
+        ],
+    ),
 }
+
+LEGAL = {
+    "vat_number": "FR39552081317",
+    "email": "comptabilite@demo-industries.example",
+    "address": {"street": "10 rue du Faubourg", "city": "Paris", "postal_code": "75010", "country": "FR"},
+}
+
+TEMPLATES = ("purchase_request", "purchase_order", "customer_invoice")
 
 
 async def _user(username: str) -> int:
@@ -90,7 +108,7 @@ async def load_demo(templates_dir: Path) -> int:
     """Create (or reset) the demo organisation; returns its id."""
     async with write_transaction():
         await _archive_previous()
-        organisation = Organisation(slug=DEMO_SLUG, name="Démo Industries SA", siren="552081317")
+        organisation = Organisation(slug=DEMO_SLUG, name="Démo Industries SA", siren="552081317", legal=LEGAL)
         await organisation.save()
         org = organisation.id
         roles = {}
@@ -117,5 +135,6 @@ async def load_demo(templates_dir: Path) -> int:
                         email=extra["email"])
             )
     admin_id = (await BaseUser.select(BaseUser.id).where(BaseUser.username == "admin").first())["id"]
-    await install_template(org, templates_dir / "purchase_request", published_by=admin_id)
+    for template in TEMPLATES:
+        await install_template(org, templates_dir / template, published_by=admin_id)
     return org

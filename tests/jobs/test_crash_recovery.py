@@ -21,7 +21,7 @@ import redis
 
 from models.links import targets
 from models.tables import Document, Link, OutboxJob
-from tests.conftest import IN_CI, TEMPLATES, postgres_url
+from tests.conftest import IN_CI, postgres_url
 from tests.jobs.test_purchase_flow import until_idle
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,9 +116,6 @@ async def running(action: str) -> bool:
 
 
 async def _approved_request(circuit, demo) -> int:
-    from models.templates import install_template
-
-    await install_template(demo, TEMPLATES / "purchase_order")
     request = await circuit.submitted(total_ht=1500)
     await circuit.approved_by("bob", request["id"])
     return int(request["id"])
@@ -222,9 +219,6 @@ async def test_transitions_while_the_broker_is_down_lose_nothing(circuit, demo, 
     await system.start(run_workers=True)
     server = None
     try:
-        from models.templates import install_template
-
-        await install_template(demo, TEMPLATES / "purchase_order")
         requests = [await circuit.submitted(total_ht=900 + i) for i in range(3)]
         for request in requests:
             await circuit.approved_by("bob", request["id"])

@@ -14,8 +14,6 @@ from jobs.system import JobSystem
 from models import attachments
 from models.catalogs import ensure_catalog, put_entry
 from models.tables import Document, Organisation
-from models.templates import install_template
-from tests.conftest import TEMPLATES
 from tests.jobs.connectors.test_platforms import API_KEY, FakePlatformApi
 from tests.jobs.test_purchase_flow import FAST, until_idle
 
@@ -38,7 +36,6 @@ async def platform(demo, serve):
     config = {"kind": "http", "url": base, "api_key": API_KEY, "allow_http_hosts": ["127.0.0.1"]}
     await Organisation.update({Organisation.legal: json.dumps(SELLER),
                                Organisation.einvoicing_platform: json.dumps(config)}).where(Organisation.id == demo)
-    await install_template(demo, TEMPLATES / "customer_invoice")
     customers = await ensure_catalog(demo, "customers", "Customers")
     await put_entry(demo, customers, "LEA", "Boulangerie Léa", CUSTOMER)
     api.config = config  # type: ignore[attr-defined]

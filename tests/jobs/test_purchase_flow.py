@@ -15,7 +15,7 @@ from jobs.services import JobPolicy, Services
 from jobs.system import JobSystem
 from models import attachments, links
 from models.catalogs import ensure_catalog, put_entry
-from models.tables import Document, Link, OutboxJob
+from models.tables import CatalogEntry, Document, Link, OutboxJob
 
 FAST = JobPolicy(max_attempts=3, backoff_seconds=0.05, backoff_cap_seconds=0.2, lease_seconds=10,
                  relay_interval_seconds=0.05, redispatch_after_seconds=5)
@@ -50,7 +50,6 @@ async def _install_purchase_order(demo: int) -> None:
 
 
 async def test_approval_generates_one_order_and_one_email(circuit, demo, job_system, smtp_server):
-    await _install_purchase_order(demo)
     request = await circuit.submitted(total_ht=1500)
     await circuit.approved_by("bob", request["id"])
     jobs = await until_idle()
@@ -79,7 +78,6 @@ async def test_approval_generates_one_order_and_one_email(circuit, demo, job_sys
 
 
 async def test_document_jobs_and_links_are_visible_through_the_api(api, circuit, demo, job_system):
-    await _install_purchase_order(demo)
     request = await circuit.submitted(total_ht=900)
     await circuit.approved_by("bob", request["id"])
     await until_idle()
@@ -98,7 +96,6 @@ async def test_document_jobs_and_links_are_visible_through_the_api(api, circuit,
 
 
 async def test_supplier_without_email_fails_the_job_with_that_message(circuit, demo, job_system, smtp_server):
-    await _install_purchase_order(demo)
     suppliers = await ensure_catalog(demo, "suppliers", "Suppliers")
     await put_entry(demo, suppliers, "SILENT", "Silent SARL", {"name": "Silent SARL", "siren": "123456782"})
     request = await circuit.submitted(total_ht=900, supplier="SILENT")
@@ -111,11 +108,15 @@ async def test_supplier_without_email_fails_the_job_with_that_message(circuit, d
     assert smtp_server.inbox.messages == []
 
 
-async def test_missing_purchase_order_template_fails_without_half_an_order(circuit, demo, job_system):
+async def test_order_that_cannot_be_built_fails_without_half_an_order(circuit, demo, job_system):
+    """The supplier is deactivated after the request was approved: the order would be
+    invalid, so the job fails at once and its transaction leaves nothing behind."""
     request = await circuit.submitted(total_ht=900)
+    await CatalogEntry.update({CatalogEntry.active: False}).where(CatalogEntry.code == "ACME")
     await circuit.approved_by("bob", request["id"])
     jobs = await until_idle()
     assert [(j["action"], j["status"]) for j in jobs] == [("generate_purchase_order", "FAILED")]
-    assert "purchase_order" in jobs[0]["last_error"]
+    assert "'ACME' is not an active entry of catalog 'suppliers'" in jobs[0]["last_error"]
+    assert jobs[0]["attempts"] == 1
     assert await Document.count() == 1
     assert (await Document.select(Document.state).first())["state"] == "approved"
