@@ -18,6 +18,7 @@ class Context:
     viewer: Viewer | None
     token_presented: bool
     token_lifetime: timedelta = field(default=timedelta(hours=12))
+    webhook_allow_http_hosts: tuple[str, ...] = ()
 
     @cached_property
     def loaders(self) -> Loaders:
@@ -37,7 +38,10 @@ def bearer_token(headers: Any) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-async def build_context(request: Request, token_lifetime: timedelta) -> Context:
+async def build_context(
+    request: Request, token_lifetime: timedelta, webhook_allow_http_hosts: tuple[str, ...] = ()
+) -> Context:
     token = bearer_token(request.headers)
     viewer = await viewer_for_token(token) if token else None
-    return Context(request=request, viewer=viewer, token_presented=token is not None, token_lifetime=token_lifetime)
+    return Context(request=request, viewer=viewer, token_presented=token is not None, token_lifetime=token_lifetime,
+                   webhook_allow_http_hosts=webhook_allow_http_hosts)

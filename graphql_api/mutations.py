@@ -19,8 +19,10 @@ from graphql_api.types import (
     ValidationFailed,
     VersionConflict,
     Viewer,
+    WebhookEndpoint,
+    WebhookRegistration,
 )
-from models import documents, jobs
+from models import documents, jobs, webhook_endpoints
 from models.outcomes import Conflict, Invalid, NotFound, Outcome, Refusal, Saved
 from models.viewers import login as open_session
 
@@ -87,6 +89,38 @@ class Mutation:
         if retried is None:
             raise ApiError(f"job {id} is {existing['status']}, only FAILED jobs can be retried")
         return Job.of(retried)
+
+    @strawberry.mutation(description="Register an HTTPS endpoint for document events (administrators).")
+    async def register_webhook(
+        self, info: Info, url: str, events: list[str] | None = None
+    ) -> WebhookRegistration:
+        viewer = info.context.require_viewer()
+        if not viewer.actor.is_admin:
+            raise Forbidden("Only administrators may register webhooks.")
+        try:
+            endpoint, secret = await webhook_endpoints.register(
+                viewer.organisation_id, url, events or ["*"], info.context.webhook_allow_http_hosts
+            )
+        except webhook_endpoints.EndpointRefused as error:
+            raise ApiError(str(error)) from None
+        return WebhookRegistration(
+            endpoint=WebhookEndpoint(id=strawberry.ID(str(endpoint["id"])), url=endpoint["url"],
+                                     events=endpoint["events"], active=True),
+            secret=secret,
+        )
+
+    @strawberry.mutation(description="Stop sending events to an endpoint (administrators).")
+    async def deactivate_webhook(self, info: Info, id: strawberry.ID) -> bool:
+        viewer = info.context.require_viewer()
+        if not viewer.actor.is_admin:
+            raise Forbidden("Only administrators may change webhooks.")
+        try:
+            endpoint_id = documents.parse_id_of("webhook", id)
+        except NotFound as error:
+            raise NotFoundError(str(error)) from None
+        if not await webhook_endpoints.deactivate(viewer.organisation_id, endpoint_id):
+            raise NotFoundError(f"no webhook with id {id!r}")
+        return True
 
     @strawberry.mutation
     async def transition(self, info: Info, input: TransitionInput) -> DocumentResult:

@@ -159,6 +159,22 @@ class Job:
 
 
 @strawberry.type
+class WebhookEndpoint:
+    id: strawberry.ID
+    url: str
+    events: list[str]
+    active: bool
+
+
+@strawberry.type
+class WebhookRegistration:
+    endpoint: WebhookEndpoint
+    secret: str = strawberry.field(
+        description="HMAC-SHA256 key for the X-Parapheur-Signature header; shown once, store it now."
+    )
+
+
+@strawberry.type
 class Attachment:
     id: strawberry.ID
     kind: str = strawberry.field(description="e.g. orderx, ubl, purchase_order_html.")

@@ -65,3 +65,40 @@ async def test_an_action_no_actor_performs_fails_its_job_and_says_which(circuit,
     [order] = [j for j in jobs if j["action"] == "generate_purchase_order"]
     assert order["status"] == "FAILED"
     assert "no automated action 'generate_purchase_order'" in order["last_error"]
+
+
+REGISTER = "mutation($url: String!, $events: [String!]) { registerWebhook(url: $url, events: $events) " \
+           "{ secret endpoint { id url events active } } }"
+
+
+async def test_admin_registers_an_https_endpoint_and_sees_its_secret_once(api, demo):
+    body = await api(REGISTER, {"url": "https://erp.example/hooks/parapheur"}, user="admin")
+    registration = body["data"]["registerWebhook"]
+    assert registration["secret"].startswith("whsec_")
+    assert registration["endpoint"]["events"] == ["*"]
+    stored = await WebhookEndpoint.select(WebhookEndpoint.secret).where(
+        WebhookEndpoint.id == int(registration["endpoint"]["id"])).first()
+    assert stored["secret"] == registration["secret"]
+    off = await api("mutation($id: ID!) { deactivateWebhook(id: $id) }", {"id": registration["endpoint"]["id"]},
+                    user="admin")
+    assert off["data"]["deactivateWebhook"] is True
+
+
+@pytest.mark.parametrize(
+    ("url", "events", "message"),
+    [
+        ("http://erp.example/hook", None, "must use https://"),
+        ("https://user:pw@erp.example/hook", None, "carry no credentials"),
+        ("https://erp.example/hook", ["document.deleted"], "unknown event"),
+    ],
+)
+async def test_bad_endpoints_are_refused_with_the_reason(api, demo, url, events, message):
+    body = await api(REGISTER, {"url": url, "events": events}, user="admin")
+    assert body["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert message in body["errors"][0]["message"]
+    assert await WebhookEndpoint.count() == 0
+
+
+async def test_only_admins_register_webhooks(api, demo):
+    body = await api(REGISTER, {"url": "https://erp.example/hook"}, user="alice")
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
