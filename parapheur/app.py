@@ -66,9 +66,10 @@ class ParapheurGraphQL(GraphQL):
             graphql_ide="graphiql",
         )
         self.token_lifetime = timedelta(hours=settings.token_lifetime_hours)
+        self.webhook_allow_http_hosts = settings.webhook_allow_http_hosts
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        return await build_context(request, self.token_lifetime)
+        return await build_context(request, self.token_lifetime, self.webhook_allow_http_hosts)
 
 
 async def health(request: Request) -> Response:

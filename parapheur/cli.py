@@ -80,6 +80,36 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
     os.execv(sys.executable, dramatiq)
 
 
+def cmd_platform_set(args: argparse.Namespace, settings: Settings) -> None:
+    """Where an organisation's invoices go (send_to_platform)."""
+    import json
+
+    from jobs.connectors.platforms import platform_from_config
+    from models.tables import Organisation
+
+    if args.http:
+        if not args.api_key:
+            raise CommandError("--http needs --api-key (the platform's API key)")
+        config: dict | None = {"kind": "http", "url": args.http, "api_key": args.api_key}
+    elif args.directory:
+        config = {"kind": "directory", "path": args.directory}
+    else:
+        config = None
+    if config is not None:
+        platform_from_config(config)  # refuses a bad configuration before it is stored
+
+    async def work() -> int:
+        rows = await Organisation.update(
+            {Organisation.einvoicing_platform: json.dumps(config) if config else None}
+        ).where(Organisation.slug == args.organisation).returning(Organisation.id)
+        return len(rows)
+
+    if not asyncio.run(_with_database(settings, work)):
+        raise CommandError(f"no organisation {args.organisation!r}")
+    print(f"{args.organisation}: invoices go to {config['kind'] if config else 'no platform'}"
+          + (f" ({config.get('url') or config.get('path')})" if config else ""))
+
+
 def cmd_schema(args: argparse.Namespace, settings: Settings) -> None:
     from graphql_api.schema import sdl
 
@@ -174,6 +204,17 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--role", action="append", default=[], help="role or role:key=value (repeatable)")
     create.add_argument("--admin", action="store_true", help="organisation administrator")
     create.set_defaults(run=cmd_user_create)
+
+    platform = commands.add_parser("platform", help="e-invoicing platform of an organisation").add_subparsers(
+        dest="platform_command", required=True)
+    platform_set = platform.add_parser("set", help="where send_to_platform delivers invoices")
+    platform_set.add_argument("--organisation", "--org", required=True)
+    target = platform_set.add_mutually_exclusive_group(required=True)
+    target.add_argument("--http", metavar="URL", help="the platform's REST API base URL (flows go to URL/flows)")
+    target.add_argument("--directory", metavar="PATH", help="a folder the platform picks files up from")
+    target.add_argument("--none", action="store_true", help="no platform: send_to_platform fails with a clear error")
+    platform_set.add_argument("--api-key")
+    platform_set.set_defaults(run=cmd_platform_set)
 
     token = commands.add_parser("token", help="manage API tokens").add_subparsers(dest="token_command", required=True)
     token_create = token.add_parser("create", help="create a bearer token for a user or a partner portal")

@@ -82,3 +82,17 @@ async def test_demo_reset_archives_the_previous_organisation(cli):
     bind(engine_for(f"sqlite:///{cli.database}"))
     slugs = sorted(row["slug"] for row in await Organisation.select(Organisation.slug))
     assert slugs[0] == "demo" and len(slugs) == 2 and slugs[1].startswith("demo-archived-")
+
+
+async def test_platform_set_stores_a_checked_configuration(cli, tmp_path):
+    import json
+
+    done = cli("platform", "set", "--org", "demo", "--directory", str(tmp_path / "outbox"))
+    assert "invoices go to directory" in done.stdout
+    bind(engine_for(f"sqlite:///{cli.database}"))
+    row = await Organisation.select(Organisation.einvoicing_platform).where(Organisation.slug == "demo").first()
+    stored = row["einvoicing_platform"]
+    assert (json.loads(stored) if isinstance(stored, str) else stored) == {
+        "kind": "directory", "path": str(tmp_path / "outbox")}
+    refused = cli("platform", "set", "--org", "demo", "--http", "https://pa.example/api", ok=False)
+    assert "--http needs --api-key" in refused.stderr
