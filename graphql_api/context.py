@@ -1,4 +1,5 @@
-"""Per-request context: the viewer behind the bearer token and the request's DataLoaders."""
+"""Per-request context: the viewer behind the bearer token (or the portal's session cookie)
+and the request's DataLoaders."""
 
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -19,6 +20,7 @@ class Context:
     token_presented: bool
     token_lifetime: timedelta = field(default=timedelta(hours=12))
     webhook_allow_http_hosts: tuple[str, ...] = ()
+    response: Any = None
 
     @cached_property
     def loaders(self) -> Loaders:
@@ -32,16 +34,25 @@ class Context:
         return self.viewer
 
 
+SESSION_COOKIE = "parapheur_session"
+
+
 def bearer_token(headers: Any) -> str | None:
     header = headers.get("authorization") or ""
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def request_token(request: Request) -> str | None:
+    """The bearer header wins; else the session cookie the portal's login set (HttpOnly,
+    SameSite=Strict, so another site's page cannot ride on it)."""
+    return bearer_token(request.headers) or request.cookies.get(SESSION_COOKIE) or None
+
+
 async def build_context(
-    request: Request, token_lifetime: timedelta, webhook_allow_http_hosts: tuple[str, ...] = ()
+    request: Request, token_lifetime: timedelta, webhook_allow_http_hosts: tuple[str, ...] = (), response: Any = None
 ) -> Context:
-    token = bearer_token(request.headers)
+    token = request_token(request)
     viewer = await viewer_for_token(token) if token else None
     return Context(request=request, viewer=viewer, token_presented=token is not None, token_lifetime=token_lifetime,
-                   webhook_allow_http_hosts=webhook_allow_http_hosts)
+                   webhook_allow_http_hosts=webhook_allow_http_hosts, response=response)

@@ -3,6 +3,7 @@
 import strawberry
 from strawberry.types import Info
 
+from graphql_api.context import SESSION_COOKIE, request_token
 from graphql_api.errors import ApiError, Forbidden, NotFoundError
 from graphql_api.inputs import CreateDocumentInput, TransitionInput, UpdateDocumentInput
 from graphql_api.types import (
@@ -25,6 +26,7 @@ from graphql_api.types import (
 from models import documents, jobs, webhook_endpoints
 from models.outcomes import Conflict, Invalid, NotFound, Outcome, Refusal, Saved
 from models.viewers import login as open_session
+from models.viewers import revoke_token
 
 MAX_COMMENT = 5_000
 
@@ -44,14 +46,33 @@ def result(outcome: Outcome) -> DocumentResult:
 @strawberry.type
 class Mutation:
     @strawberry.mutation
-    async def login(self, info: Info, username: str, password: str) -> LoginResult:
+    async def login(
+        self, info: Info, username: str, password: str, session_cookie: bool = False
+    ) -> LoginResult:
+        """With sessionCookie the token is also set as an HttpOnly cookie (the portal page)."""
         if len(username) > 150 or len(password) > 1_000:
             return LoginFailed(message="Unknown username or wrong password.")
-        session = await open_session(username, password, info.context.token_lifetime)
+        lifetime = info.context.token_lifetime
+        session = await open_session(username, password, lifetime)
         if session is None:
             return LoginFailed(message="Unknown username or wrong password.")
         token, viewer = session
+        if session_cookie and info.context.response is not None:
+            info.context.response.set_cookie(
+                SESSION_COOKIE, token, max_age=int(lifetime.total_seconds()), httponly=True, samesite="strict",
+                secure=info.context.request is not None and info.context.request.url.scheme == "https", path="/",
+            )
         return LoginSuccess(token=token, viewer=Viewer.of(viewer))
+
+    @strawberry.mutation(description="End the session: the token stops working and the cookie is cleared.")
+    async def logout(self, info: Info) -> bool:
+        request = info.context.request
+        token = request_token(request) if request is not None else None
+        if token:
+            await revoke_token(token)
+        if info.context.response is not None:
+            info.context.response.delete_cookie(SESSION_COOKIE, path="/")
+        return token is not None
 
     @strawberry.mutation
     async def create_document(self, info: Info, input: CreateDocumentInput) -> DocumentResult:

@@ -5,8 +5,16 @@ from strawberry.types import Info
 
 from graphql_api.errors import ApiError
 from graphql_api.inputs import DocumentFilter
-from graphql_api.types import Document, DocumentConnection, DocumentEdge, DocumentType, PageInfo, Viewer
-from models import queries
+from graphql_api.types import (
+    CatalogEntry,
+    Document,
+    DocumentConnection,
+    DocumentEdge,
+    DocumentType,
+    PageInfo,
+    Viewer,
+)
+from models import catalogs, queries
 from models.document_types import current_versions
 from models.documents import parse_id
 from models.outcomes import NotFound
@@ -77,6 +85,16 @@ class Query:
         except BadCursor as error:
             raise ApiError(str(error)) from None
         return connection(page)
+
+    @strawberry.field(description="Active entries of a catalog, for reference fields; `search` matches code or label.")
+    async def catalog_entries(
+        self, info: Info, catalog: str, search: str | None = None, first: int | None = None
+    ) -> list[CatalogEntry]:
+        viewer = info.context.require_viewer()
+        if viewer.is_partner:
+            return []
+        rows = await catalogs.search(viewer.organisation_id, catalog, search, _page_size(first) or 20)
+        return [CatalogEntry(code=r["code"], label=r["label"], extra=r["extra"]) for r in rows]
 
     @strawberry.field(description="Documents waiting for an action of the viewer (own roles, scopes and delegations).")
     async def inbox(self, info: Info, first: int | None = None, after: str | None = None) -> DocumentConnection:

@@ -31,6 +31,13 @@ class RoleAssignment:
 
 
 @strawberry.type
+class CatalogEntry:
+    code: str
+    label: str
+    extra: JSON
+
+
+@strawberry.type
 class Partner:
     id: strawberry.ID
     name: str

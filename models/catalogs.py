@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from form_engine.catalogs import Reference
+from models.database import is_sqlite
 from models.tables import Catalog, CatalogEntry
 
 
@@ -52,3 +53,23 @@ async def put_entry(
         await CatalogEntry.insert(
             CatalogEntry(organisation=organisation_id, catalog=catalog_id, code=code, **values)
         )
+
+
+async def search(organisation_id: int, catalog: str, text: str | None, limit: int) -> list[dict[str, Any]]:
+    """Active entries whose code or label contains `text` (case-insensitive), by code."""
+    query = CatalogEntry.select(CatalogEntry.code, CatalogEntry.label, CatalogEntry.extra).where(
+        (CatalogEntry.organisation == organisation_id)
+        & (CatalogEntry.catalog.key == catalog)
+        & (CatalogEntry.active == True)  # noqa: E712 (piccolo builds SQL from ==)
+    )
+    if text:
+        pattern = "%" + text.replace("\\", "").replace("%", "").replace("_", "") + "%"
+        if is_sqlite():  # SQLite's LIKE already ignores ASCII case; piccolo warns on ilike there
+            query = query.where(CatalogEntry.code.like(pattern) | CatalogEntry.label.like(pattern))
+        else:
+            query = query.where(CatalogEntry.code.ilike(pattern) | CatalogEntry.label.ilike(pattern))
+    rows = await query.order_by(CatalogEntry.code).limit(limit)
+    for row in rows:
+        if isinstance(row["extra"], str):
+            row["extra"] = json.loads(row["extra"])
+    return rows

@@ -133,6 +133,10 @@ WHERE t.token_hash = {}
 """
 
 
+async def revoke_token(token: str) -> None:
+    await ApiToken.update({ApiToken.revoked: True}).where(ApiToken.token_hash == hash_token(token))
+
+
 async def viewer_for_token(token: str) -> Viewer | None:
     """The viewer behind a bearer token, or None when unknown, expired or revoked.
 

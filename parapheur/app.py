@@ -3,12 +3,15 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
@@ -69,7 +72,15 @@ class ParapheurGraphQL(GraphQL):
         self.webhook_allow_http_hosts = settings.webhook_allow_http_hosts
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        return await build_context(request, self.token_lifetime, self.webhook_allow_http_hosts)
+        return await build_context(request, self.token_lifetime, self.webhook_allow_http_hosts, response)
+
+
+STATIC = Path(__file__).resolve().parent.parent / "form_engine" / "static"
+
+
+async def portal(request: Request) -> Response:
+    """The portal page: login, inbox, new document, my documents, built from the widgets."""
+    return FileResponse(STATIC / "portal.html", media_type="text/html; charset=utf-8")
 
 
 async def health(request: Request) -> Response:
@@ -82,14 +93,14 @@ def _error(status: int, code: str, message: str) -> Response:
 
 async def download_attachment(request: Request) -> Response:
     """An attachment's bytes, for a viewer who may see its document (same bearer token)."""
-    from graphql_api.context import bearer_token
+    from graphql_api.context import request_token
     from models.attachments import content_of
     from models.documents import parse_id_of
     from models.outcomes import NotFound
     from models.queries import visible_documents_by_id
     from models.viewers import viewer_for_token
 
-    token = bearer_token(request.headers)
+    token = request_token(request)
     viewer = await viewer_for_token(token) if token else None
     if viewer is None:
         return _error(401, "UNAUTHENTICATED", "send 'Authorization: Bearer <token>' to download attachments")
@@ -160,9 +171,16 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/health", health),
             Route("/attachments/{attachment_id}", download_attachment),
+            Route("/", portal),
+            Mount("/widgets", StaticFiles(directory=STATIC), name="widgets"),
         ],
         lifespan=lifespan,
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:  # pages of other origins that embed the widgets
+        app.add_middleware(
+            CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"], max_age=600,
+        )
     return app
 

@@ -1,0 +1,58 @@
+"""The portal's session cookie, logout, catalog search, CORS for embedding pages."""
+
+import httpx
+import pytest
+
+from parapheur.app import create_app
+from parapheur.settings import Settings
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+LOGIN = 'mutation { login(username: "alice", password: "demo", sessionCookie: true) { __typename } }'
+
+
+async def test_session_cookie_is_httponly_strict_and_authenticates(api):
+    response = await api.http.post("/graphql", json={"query": LOGIN})
+    cookie = response.headers["set-cookie"]
+    assert "parapheur_session=pph_" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    viewer = await api.http.post("/graphql", json={"query": "{ viewer { username } }"})
+    assert viewer.json()["data"]["viewer"] == {"username": "alice"}
+
+
+async def test_logout_revokes_the_token_and_clears_the_cookie(api):
+    await api.http.post("/graphql", json={"query": LOGIN})
+    out = await api.http.post("/graphql", json={"query": "mutation { logout }"})
+    assert out.json()["data"]["logout"] is True
+    assert 'parapheur_session=""' in out.headers["set-cookie"] or "Max-Age=0" in out.headers["set-cookie"]
+    api.http.cookies.clear()
+    token = await api.token("bob")
+    await api.post("mutation { logout }", token=token)
+    after = (await api.post("{ inbox { totalCount } }", token=token)).json()
+    assert after["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_catalog_search_finds_active_entries_by_code_or_label(api):
+    body = await api('{ catalogEntries(catalog: "suppliers", search: "buro") { code label extra } }', user="alice")
+    [entry] = body["data"]["catalogEntries"]
+    assert entry["code"] == "BUROTIC" and entry["extra"]["email"] == "commandes@burotic.example"
+    everything = await api('{ catalogEntries(catalog: "departments") { code } }', user="alice")
+    assert [e["code"] for e in everything["data"]["catalogEntries"]] == ["FIN", "IT", "OPS"]
+
+
+async def test_cors_allows_only_listed_origins():
+    settings = Settings(database_url="sqlite:///unused.sqlite", cors_origins=("https://intranet.example",))
+    app = create_app(settings, manage_database=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://parapheur.test") as http:
+        allowed = await http.options("/graphql", headers={"Origin": "https://intranet.example",
+                                                           "Access-Control-Request-Method": "POST"})
+        refused = await http.options("/graphql", headers={"Origin": "https://evil.example",
+                                                          "Access-Control-Request-Method": "POST"})
+    assert allowed.headers["access-control-allow-origin"] == "https://intranet.example"
+    assert "access-control-allow-origin" not in refused.headers
+
+
+async def test_portal_page_and_widgets_are_served(api):
+    page = await api.http.get("/")
+    assert page.status_code == 200 and "/widgets/parapheur.js" in page.text
+    script = await api.http.get("/widgets/parapheur.js")
+    assert script.status_code == 200
