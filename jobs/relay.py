@@ -23,7 +23,7 @@ class UnknownAction(LookupError):
 
 
 class Relay:
-    def __init__(self, send: Send, *, interval: float, redispatch_after: float, batch: int = 100):
+    def __init__(self, send: Send, *, interval: float, redispatch_after: float, batch: int = 500):
         self.send = send
         self.interval = interval
         self.redispatch_after = timedelta(seconds=redispatch_after)
@@ -32,24 +32,37 @@ class Relay:
 
     async def tick(self) -> int:
         """Send every due job once; returns how many went to the broker."""
-        sent: list[int] = []
-        for job in await store.due_jobs(self.redispatch_after, self.batch):
-            try:
-                await asyncio.to_thread(self.send, job["action"], job["id"])
-            except UnknownAction as error:
-                await self._fail(job["id"], str(error))
-                continue
-            except Exception as error:  # broker unreachable: keep the rest for the next tick
-                if not self.broker_down:
-                    logger.warning("broker unavailable, jobs wait in the outbox: %s", error)
-                self.broker_down = True
-                break
-            sent.append(job["id"])
-        if sent and self.broker_down:
+        jobs = await store.take_for_dispatch(self.redispatch_after, self.batch)
+        if not jobs:
+            return 0
+        sent, unknown, error = await asyncio.to_thread(self._send_all, jobs)
+        for job_id, message in unknown:
+            await self._fail(job_id, message)
+        done = set(sent) | {job_id for job_id, _ in unknown}
+        await store.release_dispatch([job["id"] for job in jobs if job["id"] not in done])
+        if error is not None:
+            if not self.broker_down:
+                logger.warning("broker unavailable, jobs wait in the outbox: %s", error)
+            self.broker_down = True
+        elif self.broker_down:
             logger.info("broker reachable again; relaying")
             self.broker_down = False
-        await store.mark_dispatched(sent)
         return len(sent)
+
+    def _send_all(self, jobs: list[dict]) -> tuple[list[int], list[tuple[int, str]], Exception | None]:
+        """In a thread (broker clients block): send until the broker fails."""
+        sent: list[int] = []
+        unknown: list[tuple[int, str]] = []
+        for job in jobs:
+            try:
+                self.send(job["action"], job["id"])
+            except UnknownAction as error:
+                unknown.append((job["id"], str(error)))
+                continue
+            except Exception as error:  # broker unreachable: the rest waits for the next tick
+                return sent, unknown, error
+            sent.append(job["id"])
+        return sent, unknown, None
 
     async def _fail(self, job_id: int, message: str) -> None:
         claimed = await store.claim(job_id, timedelta(minutes=1))

@@ -11,6 +11,7 @@ from typing import Any
 
 from piccolo.columns.combination import Combinable
 
+from models.database import is_sqlite
 from models.tables import OutboxJob
 
 PENDING, RUNNING, SUCCEEDED, FAILED, CANCELLED = "PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"
@@ -104,23 +105,26 @@ async def cancel(job: dict[str, Any], reason: str) -> bool:
     )
 
 
-async def due_jobs(redispatch_after: timedelta, limit: int = 100) -> list[dict[str, Any]]:
-    """Jobs to hand to the broker: due and not handed over recently (a lost message is sent
-    again after `redispatch_after`; a worker that died lets its lease expire)."""
+async def take_for_dispatch(redispatch_after: timedelta, limit: int = 500) -> list[dict[str, Any]]:
+    """Due jobs not handed to the broker recently, marked as handed over in the same statement
+    (a lost message is sent again after `redispatch_after`; a dead worker's lease expires).
+    On PostgreSQL, relays of other processes skip the rows one is taking (SKIP LOCKED)."""
     now = _now()
     not_recent = OutboxJob.dispatched_at.is_null() | (OutboxJob.dispatched_at < now - redispatch_after)
-    rows = await (
-        OutboxJob.select(OutboxJob.id, OutboxJob.action, OutboxJob.status)
-        .where(_due(now) & not_recent)
-        .order_by(OutboxJob.id)
-        .limit(limit)
+    due = OutboxJob.select(OutboxJob.id).where(_due(now) & not_recent).order_by(OutboxJob.id).limit(limit)
+    if not is_sqlite():
+        due = due.lock_rows("UPDATE", skip_locked=True)
+    return await (
+        OutboxJob.update({OutboxJob.dispatched_at: now})
+        .where(OutboxJob.id.is_in(due))
+        .returning(OutboxJob.id, OutboxJob.action)
     )
-    return rows
 
 
-async def mark_dispatched(job_ids: list[int]) -> None:
+async def release_dispatch(job_ids: list[int]) -> None:
+    """Jobs the broker did not take: due for the next relay tick again."""
     if job_ids:
-        await OutboxJob.update({OutboxJob.dispatched_at: _now()}).where(OutboxJob.id.is_in(job_ids))
+        await OutboxJob.update({OutboxJob.dispatched_at: None}).where(OutboxJob.id.is_in(job_ids))
 
 
 async def retry(job_id: int, organisation_id: int) -> dict[str, Any] | None:

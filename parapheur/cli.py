@@ -75,7 +75,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
                            "without it, `parapheur serve` runs the jobs itself")
     cmd_migrate(argparse.Namespace(verbose=False), settings)
     dramatiq = [sys.executable, "-m", "dramatiq", "parapheur.worker", "--processes", str(args.processes),
-                "--threads", str(args.threads), "--queues", "parapheur"]
+                "--threads", str(args.threads), "--queues", "parapheur", "--worker-timeout", "250"]
     print(f"workers: {args.processes} processes x {args.threads} threads on {settings.broker_url}", flush=True)
     os.execv(sys.executable, dramatiq)
 
