@@ -14,6 +14,7 @@ from form_engine.errors import FieldError as FormFieldError
 from models.document_types import PublishedVersion
 from models.viewers import Viewer as ViewerModel
 from rules.decisions import available_actions
+from rules.diagram import render_svg
 from rules.permissions import can_create
 
 
@@ -103,6 +104,10 @@ class DocumentType:
     @strawberry.field
     def workflow(self) -> JSON:
         return self.published.workflow_raw
+
+    @strawberry.field(description="The workflow drawn as an SVG document.")
+    def diagram(self) -> str:
+        return render_svg(self.published.workflow, title=self.published.name)
 
     @strawberry.field
     def can_create(self, info: Info) -> bool:
@@ -237,6 +242,11 @@ class Document:
     async def state_label(self, info: Info) -> str:
         state = (await self._pinned(info)).workflow.states.get(self.row["state"])
         return state.label if state else self.row["state"]
+
+    @strawberry.field(description="The workflow of this document's version as SVG, its current state highlighted.")
+    async def diagram(self, info: Info) -> str:
+        pinned = await self._pinned(info)
+        return render_svg(pinned.workflow, current=self.row["state"], title=f"{pinned.name} {self.row['number']}")
 
     @strawberry.field(description="Form data, including computed fields.")
     def data(self) -> JSON:
