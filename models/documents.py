@@ -61,16 +61,24 @@ async def prepare(version: PublishedVersion, data: Any) -> tuple[Any, list[Field
     return computed, sorted(errors, key=lambda e: (e.path, e.message))
 
 
-async def _lock(viewer: Viewer, document_id: int) -> dict[str, Any]:
-    query = Document.select().where(
-        (Document.id == document_id) & (Document.organisation == viewer.organisation_id)
-    )
+async def _lock(organisation_id: int, document_id: int) -> tuple[dict[str, Any], PublishedVersion]:
+    """The document row, locked until the transaction ends, with its pinned version."""
+    query = Document.select().where((Document.id == document_id) & (Document.organisation == organisation_id))
     if not is_sqlite():
         query = query.lock_rows("UPDATE")
     row = await query.first()
-    if row is None:
+    version = await version_by_id(row["type_version"], organisation_id) if row else None
+    if row is None or version is None:
         raise NotFound(f"no document with id {document_id}")
-    return _loaded(row)
+    return _loaded(row), version
+
+
+async def _lock_visible(viewer: Viewer, document_id: int) -> tuple[dict[str, Any], PublishedVersion]:
+    """As `_lock`, for a viewer: a document they may not see does not exist for them."""
+    row, version = await _lock(viewer.organisation_id, document_id)
+    if not visible(version, row, viewer):
+        raise NotFound(f"no document with id {document_id}")
+    return row, version
 
 
 def visible(version: PublishedVersion, row: dict[str, Any], viewer: Viewer) -> bool:
@@ -298,15 +306,7 @@ async def transition_for_platform(
 ) -> dict[str, Any]:
     """Take a workflow action as the platform (after an automated action succeeded), inside the
     caller's transaction; raises ValueError when the workflow refuses it."""
-    query = Document.select().where((Document.id == document_id) & (Document.organisation == organisation_id))
-    if not is_sqlite():
-        query = query.lock_rows("UPDATE")
-    found = await query.first()
-    if found is None:
-        raise NotFound(f"no document with id {document_id}")
-    row = _loaded(found)
-    version = await version_by_id(row["type_version"], organisation_id)
-    assert version is not None
+    row, version = await _lock(organisation_id, document_id)
     decision = decide_for_platform(version.workflow, state=row["state"], data=row["data"], action=action,
                                    comment=comment)
     if isinstance(decision, Refused):
@@ -326,10 +326,7 @@ async def update_document(viewer: Viewer, document_id: int, expected_version: in
     now = datetime.now(UTC)
     try:
         async with write_transaction():
-            row = await _lock(viewer, document_id)
-            version = await version_by_id(row["type_version"], viewer.organisation_id)
-            if version is None or not visible(version, row, viewer):
-                raise NotFound(f"no document with id {document_id}")
+            row, version = await _lock_visible(viewer, document_id)
             if row["version"] != expected_version:
                 return Conflict(row["version"], _conflict_message(row["version"], expected_version))
             if viewer.is_partner:
@@ -389,10 +386,7 @@ async def transition(
     now = datetime.now(UTC)
     try:
         async with write_transaction():
-            row = await _lock(viewer, document_id)
-            version = await version_by_id(row["type_version"], viewer.organisation_id)
-            if version is None or not visible(version, row, viewer):
-                raise NotFound(f"no document with id {document_id}")
+            row, version = await _lock_visible(viewer, document_id)
             if expected_version is not None and row["version"] != expected_version:
                 return Conflict(row["version"], _conflict_message(row["version"], expected_version))
             outcome = await _transition_locked(viewer, row, version, action, comment, now)
