@@ -176,6 +176,7 @@ class _Compiler:
             or not self._state_allows(at)
             or _read_only(schema, options),
             "computed": computed,
+            "formula": schema.get("x-computed") if computed else None,  # so widgets recompute live
             "default": copy.deepcopy(schema.get("default")),
             "value": None,
             "errors": [],

@@ -11,11 +11,12 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from form_engine.errors import FieldError as FormFieldError
+from form_engine.screens import compile_screen
 from models.document_types import PublishedVersion
 from models.viewers import Viewer as ViewerModel
 from rules.decisions import available_actions
 from rules.diagram import render_svg
-from rules.permissions import can_create
+from rules.permissions import can_create, can_edit
 
 
 @strawberry.type
@@ -104,6 +105,18 @@ class DocumentType:
     @strawberry.field
     def workflow(self) -> JSON:
         return self.published.workflow_raw
+
+    @strawberry.field(description="Compiled screen model (for a new document) that both renderers draw.")
+    def screen(self, info: Info) -> JSON:
+        viewer = info.context.require_viewer()
+        published = self.published
+        initial = published.workflow.states[published.workflow.initial]
+        return compile_screen(
+            published.json_schema, published.ui_schema, data=None, state=None, state_label=None,
+            editable_fields=initial.editable,
+            can_edit=not viewer.is_partner and can_create(published.create_roles, viewer.actor),
+            document_type=published.key, type_version=published.version, title=published.name,
+        )
 
     @strawberry.field(description="The workflow drawn as an SVG document.")
     def diagram(self) -> str:
@@ -247,6 +260,24 @@ class Document:
     async def diagram(self, info: Info) -> str:
         pinned = await self._pinned(info)
         return render_svg(pinned.workflow, current=self.row["state"], title=f"{pinned.name} {self.row['number']}")
+
+    @strawberry.field(
+        description="Screen model for this document, its state and the viewer: what is visible, editable, required."
+    )
+    async def screen(self, info: Info) -> JSON:
+        viewer = info.context.require_viewer()
+        pinned = await self._pinned(info)
+        state = pinned.workflow.states.get(self.row["state"])
+        may_edit = not viewer.is_partner and can_edit(
+            pinned.workflow, state=self.row["state"], data=self.row["data"], actor=viewer.actor,
+            creator_id=self.row["created_by"], changed_fields=[],
+        ) is None
+        return compile_screen(
+            pinned.json_schema, pinned.ui_schema, data=self.row["data"], state=self.row["state"],
+            state_label=state.label if state else self.row["state"],
+            editable_fields=state.editable if state else None, can_edit=may_edit,
+            document_type=pinned.key, type_version=pinned.version, title=f"{pinned.name} {self.row['number']}",
+        )
 
     @strawberry.field(description="Form data, including computed fields.")
     def data(self) -> JSON:

@@ -14,6 +14,7 @@ from typing import Any
 from form_engine.catalogs import catalog_references, unknown_references
 from form_engine.computed import compute
 from form_engine.errors import FieldError
+from form_engine.screens import rejected_fields
 from form_engine.validation import validate
 from models import history
 from models.catalogs import active_codes
@@ -59,6 +60,19 @@ async def prepare(version: PublishedVersion, data: Any) -> tuple[Any, list[Field
     if references:
         errors += unknown_references(references, await active_codes(version.organisation_id, references))
     return computed, sorted(errors, key=lambda e: (e.path, e.message))
+
+
+def screen_errors(version: PublishedVersion, state: str, old: dict[str, Any], new: dict[str, Any]) -> list[FieldError]:
+    """What the screen would not have let the user set: fields hidden or disabled by a rule,
+    or not editable in this state. Refused, never stored (the screens' server-side check)."""
+    editable = version.workflow.states[state].editable
+    known = version.json_schema.get("properties", {})
+    return [
+        error
+        for error in rejected_fields(version.json_schema, version.ui_schema, old_data=old, new_data=new,
+                                     editable_fields=editable)
+        if error.path.split("/")[1:2] and error.path.split("/")[1] in known  # unknown fields: the schema says so
+    ]
 
 
 async def _lock(organisation_id: int, document_id: int) -> tuple[dict[str, Any], PublishedVersion]:
@@ -222,6 +236,9 @@ async def create_document(viewer: Viewer, type_key: str, data: Any, submit: bool
         roles = ", ".join(version.create_roles or [])
         return Refusal("NOT_PERMITTED", f"Creating a {version.name} needs one of the roles: {roles}.")
     prepared, errors = await prepare(version, data)
+    if isinstance(data, dict):
+        errors = sorted({*errors, *screen_errors(version, version.workflow.initial, {}, data)},
+                        key=lambda e: (e.path, e.message))
     if errors:
         return Invalid(errors)
     now = datetime.now(UTC)
@@ -348,6 +365,9 @@ async def update_document(viewer: Viewer, document_id: int, expected_version: in
                 return Refusal(str(refused.reason.value if hasattr(refused.reason, "value") else refused.reason),
                                refused.message)
             prepared, errors = await prepare(version, data)
+            if isinstance(data, dict):
+                errors = sorted({*errors, *screen_errors(version, row["state"], old, data)},
+                                key=lambda e: (e.path, e.message))
             if errors:
                 return Invalid(errors)
             new_version = row["version"] + 1

@@ -1,0 +1,84 @@
+"""Screens through the API, and the server's re-check of what a screen would not allow."""
+
+import copy
+
+from models.document_types import publish
+from models.tables import Document
+from models.templates import read_template
+from tests.circuit import CREATE, UPDATE, request_data
+from tests.conftest import TEMPLATES
+
+
+def controls(element):
+    if element.get("kind") == "control":
+        yield element
+        for row in element.get("rows", []):
+            yield from row
+    for child in element.get("elements", []):
+        yield from controls(child)
+
+
+async def test_new_document_screen_is_editable_for_a_requester(api):
+    body = await api('{ documentType(key: "purchase_request") { screen } }', user="alice")
+    screen = body["data"]["documentType"]["screen"]
+    by_pointer = {c["pointer"]: c for c in controls(screen["root"])}
+    assert by_pointer["/title"]["readOnly"] is False and by_pointer["/title"]["required"] is True
+    assert by_pointer["/supplier"]["widget"] == "catalog"
+    assert by_pointer["/total_ht"]["readOnly"] is True and by_pointer["/total_ht"]["computed"] is True
+
+
+async def test_document_screen_is_read_only_for_a_reviewer_and_after_submission(api, circuit):
+    draft = (await circuit.create())["document"]
+    mine = await api("query($id: ID!) { document(id: $id) { screen } }", {"id": draft["id"]}, user="alice")
+    assert mine["data"]["document"]["screen"]["editable"] is True
+    bobs = await api("query($id: ID!) { document(id: $id) { screen } }", {"id": draft["id"]}, user="bob")
+    assert all(c["readOnly"] for c in controls(bobs["data"]["document"]["screen"]["root"]))
+    await circuit.act("alice", draft["id"], "submit")
+    after = await api("query($id: ID!) { document(id: $id) { screen } }", {"id": draft["id"]}, user="alice")
+    screen = after["data"]["document"]["screen"]
+    assert screen["state"] == "service_review"
+    assert all(c["readOnly"] for c in controls(screen["root"]))
+    lines = next(c for c in controls(screen["root"]) if c["pointer"] == "/lines")
+    assert [cell["pointer"] for cell in lines["rows"][0]][:2] == ["/lines/0/description", "/lines/0/quantity"]
+
+
+async def _publish_with_hidden_justification(demo: int) -> None:
+    """A version whose justification is hidden for IT requests."""
+    parts = read_template(TEMPLATES / "purchase_request")
+    ui = copy.deepcopy(parts["ui.json"])
+    justification = ui["elements"][0]["elements"][3]
+    assert justification["scope"] == "#/properties/justification"
+    justification["rule"] = {"effect": "HIDE",
+                             "condition": {"scope": "#/properties/department", "schema": {"const": "IT"}}}
+    meta = parts["type.json"]
+    await publish(organisation_id=demo, key=meta["key"], name=meta["name"], category=meta["category"],
+                  number_prefix=meta["number_prefix"], json_schema=parts["schema.json"], ui_schema=ui,
+                  workflow=parts["workflow.json"], permissions=meta["permissions"])
+
+
+async def test_data_for_a_field_hidden_by_a_rule_is_refused_and_not_stored(api, demo):
+    await _publish_with_hidden_justification(demo)
+    body = await api(CREATE, {"input": {"documentType": "purchase_request",
+                                        "data": request_data(justification="Hidden for IT")}}, user="alice")
+    result = body["data"]["createDocument"]
+    assert result["__typename"] == "ValidationFailed"
+    assert [e["path"] for e in result["errors"]] == ["/justification"]
+    assert "hidden" in result["errors"][0]["message"]
+    assert await Document.count() == 0
+    ops = request_data(department="OPS", analytic_code="OPS-GEN", justification="Shown for OPS")
+    allowed = await api(CREATE, {"input": {"documentType": "purchase_request", "data": ops}}, user="alice")
+    assert allowed["data"]["createDocument"]["__typename"] == "DocumentPayload"
+
+
+async def test_update_of_a_hidden_field_is_refused_too(api, demo):
+    await _publish_with_hidden_justification(demo)
+    data = request_data()
+    data.pop("justification")
+    created = await api(CREATE, {"input": {"documentType": "purchase_request", "data": data}}, user="alice")
+    document = created["data"]["createDocument"]["document"]
+    body = await api(UPDATE, {"input": {"id": document["id"], "expectedVersion": document["version"],
+                                        "data": {**data, "justification": "sneaked in"}}}, user="alice")
+    result = body["data"]["updateDocument"]
+    assert result["__typename"] == "ValidationFailed" and result["errors"][0]["path"] == "/justification"
+    stored = await Document.select(Document.data, Document.version).where(Document.id == int(document["id"])).first()
+    assert "sneaked in" not in str(stored["data"]) and stored["version"] == document["version"]
