@@ -15,10 +15,11 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
+from piccolo_api.session_auth.tables import SessionsBase
 
 from models.tables import TABLES
 
-ALL_TABLES: tuple[type[Table], ...] = (BaseUser, Migration, *TABLES)
+ALL_TABLES: tuple[type[Table], ...] = (BaseUser, Migration, SessionsBase, *TABLES)
 
 
 class DatabaseError(Exception):

@@ -82,9 +82,13 @@ async def _user(username: str) -> int:
     row = await BaseUser.select(BaseUser.id).where(BaseUser.username == username).first()
     password = BaseUser.hash_password(DEMO_PASSWORD)
     if row:
-        await BaseUser.update({BaseUser.password: password, BaseUser.active: True}).where(BaseUser.id == row["id"])
+        await BaseUser.update(
+            {BaseUser.password: password, BaseUser.active: True, BaseUser.admin: username == "admin",
+             BaseUser.superuser: username == "admin"}
+        ).where(BaseUser.id == row["id"])
         return row["id"]
-    user = BaseUser(username=username, password=password, email=f"{username}@demo.example", active=True)
+    user = BaseUser(username=username, password=password, email=f"{username}@demo.example", active=True,
+                    admin=username == "admin", superuser=username == "admin")
     await user.save()
     return user.id
 

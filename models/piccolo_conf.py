@@ -9,6 +9,7 @@ DB: Engine | None = None
 APP_REGISTRY = AppRegistry(
     apps=[
         "piccolo.apps.user.piccolo_app",
+        "piccolo_api.session_auth.piccolo_app",
         "models.piccolo_app",
     ]
 )

@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
+from admin.site import create_admin_app
 from graphql_api.context import Context, build_context
 from graphql_api.schema import build_schema
 from jobs.services import JobPolicy, Services
@@ -173,6 +174,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             Route("/attachments/{attachment_id}", download_attachment),
             Route("/", portal),
             Mount("/widgets", StaticFiles(directory=STATIC), name="widgets"),
+            Mount("/admin", app=create_admin_app(production=settings.public_url.startswith("https://"))),
         ],
         lifespan=lifespan,
     )

@@ -18,6 +18,7 @@ import asyncpg
 import httpx
 import pytest
 from piccolo.apps.user.tables import BaseUser
+from piccolo_api.session_auth.tables import SessionsBase
 
 from models.database import bind, close_pool, engine_for, open_pool
 from models.demo import load_demo
@@ -86,7 +87,7 @@ async def postgres_engine() -> AsyncIterator[Any]:
 
 
 async def _truncate_postgres(engine: Any) -> None:
-    names = ", ".join(f'"{t._meta.tablename}"' for t in (*TABLES, BaseUser))
+    names = ", ".join(f'"{t._meta.tablename}"' for t in (*TABLES, BaseUser, SessionsBase))
     await engine.run_ddl(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
 
 

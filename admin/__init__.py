@@ -1,0 +1,1 @@
+"""Back-office: piccolo-admin mount, table configs, custom forms, designer pages."""

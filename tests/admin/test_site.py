@@ -1,0 +1,43 @@
+"""The back-office mount: only piccolo admins log in; audit tables refuse writes."""
+
+import pytest
+
+pytestmark = pytest.mark.usefixtures("demo")
+
+
+async def login(http, username: str, password: str = "demo"):
+    page = await http.get("/admin/")
+    assert page.status_code == 200
+    csrf = http.cookies.get("csrftoken")
+    return await http.post("/admin/public/login/", json={"username": username, "password": password},
+                           headers={"X-CSRFToken": csrf or ""})
+
+
+async def test_admin_logs_in_and_sees_every_table(api):
+    response = await login(api.http, "admin")
+    assert response.status_code in (200, 303), response.text
+    tables = await api.http.get("/admin/api/tables/")
+    assert tables.status_code == 200, tables.text
+    names = set(tables.json())
+    assert {"document", "history_entry", "outbox_job", "catalog_entry", "role_assignment"} <= names
+
+
+async def test_a_non_admin_cannot_log_in(api):
+    await login(api.http, "alice")
+    refused = await api.http.get("/admin/api/tables/")
+    assert refused.status_code in (401, 403), refused.text
+
+
+async def test_history_is_read_only_in_the_admin(api, circuit):
+    await circuit.submitted(total_ht=800)
+    await login(api.http, "admin")
+    csrf = api.http.cookies.get("csrftoken") or ""
+    rows = await api.http.get("/admin/api/tables/history_entry/")
+    assert rows.status_code == 200 and rows.json()["rows"]
+    entry = rows.json()["rows"][0]["id"]
+    changed = await api.http.patch(f"/admin/api/tables/history_entry/{entry}/", json={"comment": "rewritten"},
+                                   headers={"X-CSRFToken": csrf})
+    assert changed.status_code == 405
+    assert "immutable" in changed.text
+    deleted = await api.http.delete(f"/admin/api/tables/history_entry/{entry}/", headers={"X-CSRFToken": csrf})
+    assert deleted.status_code == 405
