@@ -6,8 +6,10 @@ from graphql import GraphQLError
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from graphql_api.designer import DesignerMutation, DesignerQuery
 from graphql_api.errors import MaskUnexpectedErrors
 from graphql_api.mutations import Mutation
 from graphql_api.queries import Query
@@ -29,8 +31,8 @@ def build_schema(*, max_tokens: int = 2_000, max_depth: int = 12) -> strawberry.
     # the stock limiters build new classes per request, which would make every lookup a miss.
     limits = [depth_rule(max_depth, None, None), alias_rule(MAX_ALIASES)]
     return Schema(
-        query=Query,
-        mutation=Mutation,
+        query=merge_types("Query", (Query, DesignerQuery)),
+        mutation=merge_types("Mutation", (Mutation, DesignerMutation)),
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
             lambda: ParserCache(maxsize=256),

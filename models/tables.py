@@ -112,6 +112,22 @@ class DocumentTypeVersion(Table, tablename="document_type_version"):
     published_by = ForeignKey(BaseUser, null=True, default=None)
 
 
+class DocumentTypeDraft(Table, tablename="document_type_draft"):
+    """The designer's work in progress for a document type: editable until published."""
+
+    organisation = ForeignKey(Organisation, null=False)
+    key = Varchar(length=64)
+    name = Varchar(length=200)
+    category = Varchar(length=64, default="other")
+    number_prefix = Varchar(length=16)
+    json_schema = JSON()
+    ui_schema = JSON()
+    workflow = JSON()
+    permissions = JSON(default="{}")
+    updated_at = Timestamptz(default=TimestamptzNow())
+    updated_by = ForeignKey(BaseUser, null=True, default=None)
+
+
 class NumberCounter(Table, tablename="number_counter"):
     """Last number given per type and year, bumped in the document's own transaction."""
 
@@ -265,6 +281,7 @@ TABLES: tuple[type[Table], ...] = (
     ApiToken,
     DocumentType,
     DocumentTypeVersion,
+    DocumentTypeDraft,
     NumberCounter,
     Document,
     HistoryEntry,

@@ -1,0 +1,190 @@
+"""Administrators' API for the designer: drafts, the definition checker, publishing, version
+history and diffs, and the audited migration of running documents."""
+
+import json
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from admin.versions import diff_versions
+from graphql_api.errors import ApiError, Forbidden, NotFoundError
+from graphql_api.types import DocumentType
+from models import drafts
+from models.document_types import DefinitionRejected as Rejected
+from models.document_types import check_definition, current_versions
+from models.documents import parse_id
+from models.outcomes import NotFound
+from models.tables import Document, DocumentTypeVersion, Role
+from models.version_migration import migrate_documents
+from models.viewers import Viewer
+
+
+def require_admin(info: Info) -> Viewer:
+    viewer = info.context.require_viewer()
+    if not viewer.actor.is_admin:
+        raise Forbidden("Only administrators may design document types.")
+    return viewer
+
+
+@strawberry.type
+class Draft:
+    key: str
+    saved: bool = strawberry.field(description="False: no draft yet, this is the published definition.")
+    name: str
+    category: str
+    number_prefix: str
+    json_schema: JSON
+    ui_schema: JSON
+    workflow: JSON
+    permissions: JSON
+
+
+@strawberry.input
+class DraftInput:
+    key: str
+    name: str
+    category: str = "other"
+    number_prefix: str
+    json_schema: JSON
+    ui_schema: JSON
+    workflow: JSON
+    permissions: JSON = strawberry.field(default_factory=dict)
+
+
+@strawberry.type
+class DefinitionProblem:
+    where: str = strawberry.field(description="schema:/…, ui:/… or workflow:/… (a JSON pointer into that part).")
+    message: str
+
+
+@strawberry.type
+class Published:
+    document_type: DocumentType
+
+
+@strawberry.type
+class DefinitionRejected:
+    message: str
+    problems: list[DefinitionProblem]
+
+
+PublishResult = Annotated[Published | DefinitionRejected, strawberry.union("PublishResult")]
+
+
+@strawberry.type
+class VersionInfo:
+    version: int
+    published_at: datetime
+    documents: int = strawberry.field(description="Documents pinned to this version.")
+
+
+@strawberry.type
+class MigrationOutcome:
+    document_id: strawberry.ID
+    migrated: bool
+    message: str
+
+
+def _draft(values: dict) -> Draft:
+    return Draft(key=values["key"], saved=values["saved"], name=values["name"], category=values["category"],
+                 number_prefix=values["number_prefix"], json_schema=values["json_schema"],
+                 ui_schema=values["ui_schema"], workflow=values["workflow"], permissions=values["permissions"])
+
+
+def _values(draft: DraftInput) -> dict:
+    return {"name": draft.name, "category": draft.category, "number_prefix": draft.number_prefix,
+            "json_schema": draft.json_schema, "ui_schema": draft.ui_schema, "workflow": draft.workflow,
+            "permissions": draft.permissions}
+
+
+@strawberry.type
+class DesignerQuery:
+    @strawberry.field(description="The saved draft of a type, else its published definition (administrators).")
+    async def designer_draft(self, info: Info, key: str) -> Draft | None:
+        viewer = require_admin(info)
+        found = await drafts.get_draft(viewer.organisation_id, key)
+        return _draft(found) if found else None
+
+    @strawberry.field(description="Published versions of a type, oldest first (administrators).")
+    async def document_type_versions(self, info: Info, key: str) -> list[VersionInfo]:
+        viewer = require_admin(info)
+        rows = await DocumentTypeVersion.select(DocumentTypeVersion.id, DocumentTypeVersion.version,
+                                                DocumentTypeVersion.published_at).where(
+            (DocumentTypeVersion.organisation == viewer.organisation_id)
+            & (DocumentTypeVersion.document_type.key == key)
+        ).order_by(DocumentTypeVersion.version)
+        result = []
+        for row in rows:
+            count = await Document.count().where(Document.type_version == row["id"])
+            result.append(VersionInfo(version=row["version"], published_at=row["published_at"], documents=count))
+        return result
+
+    @strawberry.field(description="Fields, states and transitions added, removed or changed between two versions.")
+    async def version_diff(self, info: Info, key: str, from_version: int, to_version: int) -> JSON:
+        viewer = require_admin(info)
+        rows = await DocumentTypeVersion.select(
+            DocumentTypeVersion.version, DocumentTypeVersion.json_schema, DocumentTypeVersion.ui_schema,
+            DocumentTypeVersion.workflow,
+        ).where(
+            (DocumentTypeVersion.organisation == viewer.organisation_id)
+            & (DocumentTypeVersion.document_type.key == key)
+            & DocumentTypeVersion.version.is_in([from_version, to_version])
+        )
+        by_version = {
+            row["version"]: {k: json.loads(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows
+        }
+        missing = [v for v in (from_version, to_version) if v not in by_version]
+        if missing:
+            raise NotFoundError(f"{key} has no version {', '.join(map(str, missing))}")
+        return diff_versions(by_version[from_version], by_version[to_version])
+
+
+@strawberry.type
+class DesignerMutation:
+    @strawberry.mutation(description="Every problem of a definition, each with where it is (administrators).")
+    async def check_definition(self, info: Info, input: DraftInput) -> list[DefinitionProblem]:
+        viewer = require_admin(info)
+        roles = [r["key"] for r in await Role.select(Role.key).where(Role.organisation == viewer.organisation_id)]
+        return [DefinitionProblem(where=p["where"], message=p["message"])
+                for p in check_definition(input.json_schema, input.ui_schema, input.workflow, roles or None)]
+
+    @strawberry.mutation(description="Save the draft of a type (administrators); checked on publish.")
+    async def save_draft(self, info: Info, input: DraftInput) -> Draft:
+        viewer = require_admin(info)
+        if not input.key.replace("_", "").isalnum() or not input.key[:1].isalpha() or len(input.key) > 64:
+            raise ApiError(f"key {input.key!r} must be letters, digits and underscores, starting with a letter")
+        return _draft(await drafts.save_draft(viewer.organisation_id, input.key, _values(input), viewer.user_id))
+
+    @strawberry.mutation(description="Publish the saved draft as a new immutable version (administrators).")
+    async def publish_draft(self, info: Info, key: str) -> PublishResult:
+        viewer = require_admin(info)
+        try:
+            version = await drafts.publish_draft(viewer.organisation_id, key, viewer.user_id)
+        except LookupError as error:
+            raise NotFoundError(str(error)) from None
+        except Rejected as rejected:
+            return DefinitionRejected(
+                message=f"{len(rejected.problems)} problem(s); nothing was published.",
+                problems=[DefinitionProblem(where=p["where"], message=p["message"]) for p in rejected.problems],
+            )
+        return Published(document_type=DocumentType(published=version))
+
+    @strawberry.mutation(description="Move chosen running documents to the type's current version (audited).")
+    async def migrate_documents(self, info: Info, key: str, ids: list[strawberry.ID]) -> list[MigrationOutcome]:
+        viewer = require_admin(info)
+        if len(ids) > 500:
+            raise ApiError("migrate at most 500 documents per call")
+        parsed = []
+        for raw in ids:
+            try:
+                parsed.append(parse_id(raw))
+            except NotFound as error:
+                raise NotFoundError(str(error)) from None
+        if not await current_versions(viewer.organisation_id, key):
+            raise NotFoundError(f"no published document type {key!r}")
+        outcomes = await migrate_documents(viewer, key, parsed)
+        return [MigrationOutcome(document_id=strawberry.ID(str(o.document_id)), migrated=o.migrated,
+                                 message=o.message) for o in outcomes]

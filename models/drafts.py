@@ -1,0 +1,64 @@
+"""The designer's drafts: a document type's next definition, editable until it is published."""
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from models.document_types import PublishedVersion, current_versions, publish
+from models.tables import DocumentTypeDraft
+
+FIELDS = ("name", "category", "number_prefix", "json_schema", "ui_schema", "workflow", "permissions")
+JSON_FIELDS = ("json_schema", "ui_schema", "workflow", "permissions")
+
+
+def _loaded(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, **{k: json.loads(row[k]) if isinstance(row[k], str) else row[k] for k in JSON_FIELDS}}
+
+
+async def get_draft(organisation_id: int, key: str) -> dict[str, Any] | None:
+    """The saved draft, else the current published definition as a starting point."""
+    row = await DocumentTypeDraft.select().where(
+        (DocumentTypeDraft.organisation == organisation_id) & (DocumentTypeDraft.key == key)
+    ).first()
+    if row is not None:
+        return {"key": key, "saved": True, **{f: _loaded(row)[f] for f in FIELDS}}
+    versions = await current_versions(organisation_id, key)
+    if not versions:
+        return None
+    return {"key": key, "saved": False, **draft_of(versions[0])}
+
+
+def draft_of(version: PublishedVersion) -> dict[str, Any]:
+    return {"name": version.name, "category": version.category, "number_prefix": version.number_prefix,
+            "json_schema": version.json_schema, "ui_schema": version.ui_schema, "workflow": version.workflow_raw,
+            "permissions": version.permissions}
+
+
+async def save_draft(organisation_id: int, key: str, values: dict[str, Any], user_id: int | None) -> dict[str, Any]:
+    """Store the draft as given (checking happens on publish; the designer shows problems live)."""
+    stored = {k: json.dumps(values[k]) if k in JSON_FIELDS else values[k] for k in FIELDS}
+    existing = await DocumentTypeDraft.select(DocumentTypeDraft.id).where(
+        (DocumentTypeDraft.organisation == organisation_id) & (DocumentTypeDraft.key == key)
+    ).first()
+    now = datetime.now(UTC)
+    if existing:
+        await DocumentTypeDraft.update({**stored, "updated_at": now, "updated_by": user_id}).where(
+            DocumentTypeDraft.id == existing["id"]
+        )
+    else:
+        await DocumentTypeDraft.insert(DocumentTypeDraft(organisation=organisation_id, key=key, updated_at=now,
+                                                         updated_by=user_id, **stored))
+    return {"key": key, "saved": True, **{k: values[k] for k in FIELDS}}
+
+
+async def publish_draft(organisation_id: int, key: str, user_id: int | None) -> PublishedVersion:
+    """Publish the saved draft as the next immutable version (the checker runs in `publish`)."""
+    draft = await get_draft(organisation_id, key)
+    if draft is None or not draft["saved"]:
+        raise LookupError(f"no saved draft for {key!r}; save one first")
+    version = await publish(organisation_id=organisation_id, key=key, published_by=user_id,
+                            **{f: draft[f] for f in FIELDS})
+    await DocumentTypeDraft.delete().where(
+        (DocumentTypeDraft.organisation == organisation_id) & (DocumentTypeDraft.key == key)
+    )
+    return version
