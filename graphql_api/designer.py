@@ -10,6 +10,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from admin.versions import diff_versions
+from form_engine.screens import compile_screen
 from graphql_api.errors import ApiError, Forbidden, NotFoundError
 from graphql_api.types import DocumentType
 from models import drafts
@@ -20,6 +21,9 @@ from models.outcomes import NotFound
 from models.tables import Document, DocumentTypeVersion, Role
 from models.version_migration import migrate_documents
 from models.viewers import Viewer
+from rules.definitions import parse_workflow
+from rules.diagram import render_svg
+from rules.errors import WorkflowError
 
 
 def require_admin(info: Info) -> Viewer:
@@ -107,6 +111,22 @@ class DesignerQuery:
         viewer = require_admin(info)
         found = await drafts.get_draft(viewer.organisation_id, key)
         return _draft(found) if found else None
+
+    @strawberry.field(description="The screen model a draft would give a new document (administrators).")
+    def preview_screen(self, info: Info, json_schema: JSON, ui_schema: JSON | None = None) -> JSON:
+        require_admin(info)
+        try:
+            return compile_screen(json_schema, ui_schema, data=None)
+        except Exception as error:  # a draft may be broken in any way: say so, don't fail the page
+            raise ApiError(f"cannot preview this form yet: {error}") from None
+
+    @strawberry.field(description="The SVG diagram a draft workflow would give (administrators).")
+    def preview_diagram(self, info: Info, workflow: JSON) -> str:
+        require_admin(info)
+        try:
+            return render_svg(parse_workflow(workflow))
+        except WorkflowError as error:
+            raise ApiError(f"cannot draw this workflow yet: {error}") from None
 
     @strawberry.field(description="Published versions of a type, oldest first (administrators).")
     async def document_type_versions(self, info: Info, key: str) -> list[VersionInfo]:

@@ -85,3 +85,38 @@ async def create_token(
     if member is None:
         raise AccountError(f"no user {username!r} in {organisation_slug}")
     return await issue_token(organisation_id=organisation_id, user_id=member["user"], lifetime=lifetime, label=label)
+
+
+async def _member_and_role(organisation_slug: str, username: str, role: str) -> tuple[int, int, int]:
+    organisation_id = await _organisation_id(organisation_slug)
+    member = await Membership.select(Membership.user).where(
+        (Membership.organisation == organisation_id) & (Membership.user.username == username)
+    ).first()
+    if member is None:
+        raise AccountError(f"no user {username!r} in {organisation_slug}")
+    found = await Role.select(Role.id).where((Role.organisation == organisation_id) & (Role.key == role)).first()
+    if found is None:
+        raise AccountError(f"unknown role {role!r} in {organisation_slug}")
+    return organisation_id, member["user"], found["id"]
+
+
+async def assign_role(organisation_slug: str, username: str, role: str, scope: dict[str, str] | None) -> None:
+    organisation_id, user_id, role_id = await _member_and_role(organisation_slug, username, role)
+    await RoleAssignment.insert(
+        RoleAssignment(organisation=organisation_id, user=user_id, role=role_id, scope=scope)
+    )
+
+
+async def revoke_role(organisation_slug: str, username: str, role: str, scope: dict[str, str] | None) -> int:
+    """Remove the assignments of `role` (only the one with this scope when a scope is given)."""
+    from models.viewers import parse_scope
+
+    organisation_id, user_id, role_id = await _member_and_role(organisation_slug, username, role)
+    rows = await RoleAssignment.select(RoleAssignment.id, RoleAssignment.scope).where(
+        (RoleAssignment.organisation == organisation_id) & (RoleAssignment.user == user_id)
+        & (RoleAssignment.role == role_id)
+    )
+    doomed = [r["id"] for r in rows if scope is None or parse_scope(r["scope"]) == scope]
+    if doomed:
+        await RoleAssignment.delete().where(RoleAssignment.id.is_in(doomed))
+    return len(doomed)
