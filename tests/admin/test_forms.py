@@ -19,7 +19,11 @@ from models.viewers import grants_of
 
 pytestmark = pytest.mark.usefixtures("demo")
 
-SUPPLIERS = "code,label,email,siren\nDELTA,Delta Bureautique,contact@delta.example,123456782\nACME,ACME SA,new@acme.example,\n"
+SUPPLIERS = (
+    "code,label,email,siren\n"
+    "DELTA,Delta Bureautique,contact@delta.example,123456782\n"
+    "ACME,ACME SA,new@acme.example,\n"
+)
 
 
 async def test_csv_import_adds_and_updates_entries():
