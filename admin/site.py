@@ -118,7 +118,7 @@ def create_admin_app(*, production: bool = False) -> ASGIApp:
         session_table=SessionsBase,
         session_expiry=timedelta(hours=8),
         site_name="Parapheur",
-        sidebar_links={"GraphQL API": "/graphql", "Portal": "/"},
+        sidebar_links={"Designer": "/admin/designer/", "GraphQL API": "/graphql", "Portal": "/"},
         auto_include_related=False,
         production=production,
     )

@@ -84,6 +84,11 @@ async def portal(request: Request) -> Response:
     return FileResponse(STATIC / "portal.html", media_type="text/html; charset=utf-8")
 
 
+async def designer(request: Request) -> Response:
+    """The designer for forms and circuits (a page of the platform, linked from the admin)."""
+    return FileResponse(STATIC / "designer.html", media_type="text/html; charset=utf-8")
+
+
 async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
@@ -174,6 +179,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             Route("/attachments/{attachment_id}", download_attachment),
             Route("/", portal),
             Mount("/widgets", StaticFiles(directory=STATIC), name="widgets"),
+            Route("/admin/designer/", designer),
             Mount("/admin", app=create_admin_app(production=settings.public_url.startswith("https://"))),
         ],
         lifespan=lifespan,
