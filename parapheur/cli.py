@@ -110,6 +110,31 @@ def cmd_platform_set(args: argparse.Namespace, settings: Settings) -> None:
           + (f" ({config.get('url') or config.get('path')})" if config else ""))
 
 
+def cmd_template_install(args: argparse.Namespace, settings: Settings) -> None:
+    """Publish a template of ui-schemas/ into an organisation (a new version if it exists)."""
+    from models.tables import Organisation
+    from models.templates import install_template
+
+    async def work() -> str:
+        organisation = await Organisation.select(Organisation.id).where(Organisation.slug == args.organisation).first()
+        if organisation is None:
+            raise CommandError(f"no organisation {args.organisation!r}")
+        version = await install_template(organisation["id"], settings.templates_dir / args.key)
+        return f"{version.name} installed in {args.organisation} as version {version.version}"
+
+    print(asyncio.run(_with_database(settings, work)))
+
+
+def cmd_migration_new(args: argparse.Namespace, settings: Settings) -> None:
+    """For developers: write a piccolo auto-migration for what changed in models/tables.py."""
+    from piccolo.apps.migrations.commands.new import new
+
+    from models.database import bind, engine_for
+
+    bind(engine_for(settings.database_url))
+    asyncio.run(new(app_name="parapheur", auto=True, desc=args.description))
+
+
 def cmd_schema(args: argparse.Namespace, settings: Settings) -> None:
     from graphql_api.schema import sdl
 
@@ -204,6 +229,19 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--role", action="append", default=[], help="role or role:key=value (repeatable)")
     create.add_argument("--admin", action="store_true", help="organisation administrator")
     create.set_defaults(run=cmd_user_create)
+
+    template = commands.add_parser("template", help="templates of ui-schemas/").add_subparsers(
+        dest="template_command", required=True)
+    template_install = template.add_parser("install", help="publish a template into an organisation")
+    template_install.add_argument("key", help="folder name in ui-schemas/, e.g. purchase_request")
+    template_install.add_argument("--organisation", "--org", required=True)
+    template_install.set_defaults(run=cmd_template_install)
+
+    migration = commands.add_parser("migration", help="for developers: database migrations").add_subparsers(
+        dest="migration_command", required=True)
+    migration_new = migration.add_parser("new", help="write an auto-migration for changed tables")
+    migration_new.add_argument("description")
+    migration_new.set_defaults(run=cmd_migration_new)
 
     platform = commands.add_parser("platform", help="e-invoicing platform of an organisation").add_subparsers(
         dest="platform_command", required=True)

@@ -96,3 +96,10 @@ async def test_platform_set_stores_a_checked_configuration(cli, tmp_path):
         "kind": "directory", "path": str(tmp_path / "outbox")}
     refused = cli("platform", "set", "--org", "demo", "--http", "https://pa.example/api", ok=False)
     assert "--http needs --api-key" in refused.stderr
+
+
+def test_template_install_publishes_the_next_version(cli):
+    done = cli("template", "install", "purchase_request", "--org", "demo")
+    assert "Purchase request installed in demo as version 2" in done.stdout
+    missing = cli("template", "install", "no_such_template", "--org", "demo", ok=False)
+    assert "no template folder" in missing.stderr and "Traceback" not in missing.stderr
