@@ -48,7 +48,7 @@ import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,7 @@ from lxml import etree
 from saxonche import PySaxonApiError, PySaxonProcessor
 
 from jobs.errors import PermanentJobError
+from jobs.reading import ZERO, DataReader
 from jobs.ubl import cents
 
 PROFILE = "comfort"
@@ -74,10 +75,8 @@ _NS = {"rsm": RSM, "ram": RAM, "udt": UDT, "qdt": QDT}
 _PROFILES = ("basic", "comfort", "extended")
 _SVRL = "http://purl.oclc.org/dsdl/svrl"
 _CENT = Decimal("0.01")
-_ZERO = Decimal(0)
 _MAX_QUANTITY_DECIMALS = 4
 _SIREN = re.compile(r"^[0-9]{9}$")
-_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 class OrderDataError(PermanentJobError, ValueError):
@@ -165,7 +164,7 @@ class Order:
     total_ttc: Decimal
 
 
-class _Reader:
+class _Reader(DataReader):
     """Reads the input dict into values, collecting every problem with its JSON pointer."""
 
     def __init__(self, order: Mapping[str, Any]) -> None:
@@ -179,12 +178,12 @@ class _Reader:
             self._problem("/lines", f"expected a list of at least one line, got {items!r}")
             items = []
         lines = tuple(self._line(item, f"/lines/{i}") for i, item in enumerate(items))
-        total_ht = sum((line.amount for line in lines), _ZERO)
+        total_ht = sum((line.amount for line in lines), ZERO)
         bases: dict[Decimal, Decimal] = {}
         for line in lines:
-            bases[line.rate] = bases.get(line.rate, _ZERO) + line.amount
+            bases[line.rate] = bases.get(line.rate, ZERO) + line.amount
         breakdown = tuple(VatRow(rate, base, cents(base * rate / 100)) for rate, base in sorted(bases.items()))
-        total_vat = sum((row.vat for row in breakdown), _ZERO)
+        total_vat = sum((row.vat for row in breakdown), ZERO)
         order = Order(
             number=self._text(raw.get("number"), "/number"),
             issue_date=self._date(raw.get("issue_date"), "/issue_date", required=True),
@@ -201,36 +200,6 @@ class _Reader:
         if self.problems:
             raise OrderDataError(self.problems)
         return order
-
-    def _problem(self, where: str, message: str) -> None:
-        self.problems.append(f"{where}: {message}")
-
-    def _text(self, value: Any, where: str, required: bool = True) -> str:
-        text = value.strip() if isinstance(value, str) else value
-        if text is None or text == "":
-            if required:
-                self._problem(where, "is required")
-            return ""
-        if not isinstance(text, str):
-            self._problem(where, f"expected text, got {value!r}")
-            return ""
-        if _NOT_XML.search(text):
-            self._problem(where, "holds a control character XML cannot carry; remove it")
-            return ""
-        return text
-
-    def _number(self, value: Any, where: str) -> Decimal:
-        if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-            self._problem(where, f"expected a number, got {value!r}")
-            return _ZERO
-        try:
-            number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-        except InvalidOperation:
-            number = Decimal("NaN")
-        if not number.is_finite():
-            self._problem(where, f"expected a finite number, got {value!r}")
-            return _ZERO
-        return number
 
     def _agrees(self, value: Any, where: str, computed: Decimal, how: str) -> Decimal:
         """`computed`, after checking that the given value (if any) says the same to the cent."""

@@ -56,12 +56,13 @@ import datetime
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from lxml import etree
 
 from jobs.errors import PermanentJobError
+from jobs.reading import ZERO, DataReader
 
 CURRENCY = "EUR"
 CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017"
@@ -75,9 +76,7 @@ REVERSE_CHARGE_REASON = ("VATEX-EU-AE", "Autoliquidation")
 _NSMAP = {None: INVOICE_NS, "cac": CAC, "cbc": CBC}
 _PREFIXES = {"cac": CAC, "cbc": CBC}
 _CENT = Decimal("0.01")
-_ZERO = Decimal(0)
 _SIREN = re.compile(r"^[0-9]{9}$")
-_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 class InvoiceDataError(PermanentJobError, ValueError):
@@ -101,7 +100,7 @@ class _Adjustment:
     reason: str
     amount: Decimal
     category: str = ""
-    rate: Decimal = _ZERO
+    rate: Decimal = ZERO
 
 
 @dataclass(frozen=True)
@@ -117,7 +116,7 @@ class _Line:
     @property
     def net(self) -> Decimal:
         """BT-131 = quantity × net price − line allowances, rounded to the cent."""
-        return cents(self.quantity * self.price - sum((a.amount for a in self.allowances), _ZERO))
+        return cents(self.quantity * self.price - sum((a.amount for a in self.allowances), ZERO))
 
 
 def invoice_totals(invoice: Mapping[str, Any]) -> dict[str, Any]:
@@ -182,7 +181,7 @@ class _Invoice:
     totals: dict[str, Any]
 
 
-class _Reader:
+class _Reader(DataReader):
     """Reads the input dict into values, collecting every problem with its JSON pointer."""
 
     def __init__(self, invoice: Mapping[str, Any]) -> None:
@@ -217,9 +216,6 @@ class _Reader:
             raise InvoiceDataError(self.problems)
         return invoice
 
-    def _problem(self, where: str, message: str) -> None:
-        self.problems.append(f"{where or '/'}: {message}")
-
     def _list(self, where: str, minimum: int = 0) -> list[Any]:
         value = self.invoice.get(where[1:])
         value = [] if value is None else value
@@ -227,33 +223,6 @@ class _Reader:
             self._problem(where, f"expected a list of at least {minimum} item(s), got {value!r}")
             return []
         return value
-
-    def _text(self, value: Any, where: str, required: bool = True) -> str:
-        if value is not None and not isinstance(value, str):
-            self._problem(where, f"expected text, got {value!r}")
-            return ""
-        text = (value or "").strip()
-        if not text:
-            if required:
-                self._problem(where, "is required")
-            return ""
-        if _NOT_XML.search(text):
-            self._problem(where, "holds a control character XML cannot carry; remove it")
-            return ""
-        return text
-
-    def _number(self, value: Any, where: str) -> Decimal:
-        if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-            self._problem(where, f"expected a number, got {value!r}")
-            return _ZERO
-        try:
-            number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-        except InvalidOperation:
-            number = Decimal("NaN")
-        if not number.is_finite():
-            self._problem(where, f"expected a finite number, got {value!r}")
-            return _ZERO
-        return number
 
     def _amount(self, value: Any, where: str) -> Decimal:
         amount = cents(self._number(value, where))
@@ -383,15 +352,15 @@ def _totals(
     reasons: Mapping[str, tuple[str, str]],
 ) -> dict[str, Any]:
     nets = [line.net for line in lines]
-    allowance_total = sum((a.amount for a in adjustments if not a.charge), _ZERO)
-    charge_total = sum((a.amount for a in adjustments if a.charge), _ZERO)
+    allowance_total = sum((a.amount for a in adjustments if not a.charge), ZERO)
+    charge_total = sum((a.amount for a in adjustments if a.charge), ZERO)
     bases: dict[tuple[str, Decimal], Decimal] = {}
     for line, net in zip(lines, nets, strict=True):
-        bases[line.category, line.rate] = bases.get((line.category, line.rate), _ZERO) + net
+        bases[line.category, line.rate] = bases.get((line.category, line.rate), ZERO) + net
     for adjustment in adjustments:
         signed = adjustment.amount if adjustment.charge else -adjustment.amount
         key = (adjustment.category, adjustment.rate)
-        bases[key] = bases.get(key, _ZERO) + signed
+        bases[key] = bases.get(key, ZERO) + signed
     breakdown: list[dict[str, Any]] = [
         {
             "category": category,
@@ -403,9 +372,9 @@ def _totals(
         }
         for (category, rate), taxable in bases.items()
     ]
-    line_total = sum(nets, _ZERO)
+    line_total = sum(nets, ZERO)
     tax_exclusive = line_total - allowance_total + charge_total
-    tax_total: Decimal = sum((row["tax"] for row in breakdown), _ZERO)
+    tax_total: Decimal = sum((row["tax"] for row in breakdown), ZERO)
     return {
         "lines": nets,
         "line_total": line_total,
