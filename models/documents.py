@@ -350,7 +350,10 @@ async def update_document(viewer: Viewer, document_id: int, expected_version: in
                 return Refusal("NOT_PERMITTED", "Partner tokens are read-only.")
             old = row["data"]
             if isinstance(data, dict):
-                changed = sorted(k for k in set(old) | set(data) if old.get(k) != data.get(k))
+                # Compared with the computed fields filled in: the server recomputes them, so
+                # leaving them out (or sending stale ones) is not an edit of them.
+                candidate = compute(version.json_schema, data)
+                changed = sorted(k for k in set(old) | set(candidate) if old.get(k) != candidate.get(k))
             else:  # not an object: every field would change; edit rights are checked before the data
                 changed = sorted(old)
             refused = can_edit(

@@ -154,3 +154,36 @@ async def test_user_who_cannot_see_the_document_gets_not_found_on_update(api, ci
     assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     after = await _document(api, draft["id"])
     assert after["version"] == draft["version"]
+
+
+async def test_update_without_the_computed_totals_is_not_a_change_to_them(api, circuit, demo):
+    """In a state that lists its editable fields, leaving out the computed totals (the server
+    recomputes them) is not an edit of them."""
+    from models.document_types import publish
+    from models.templates import read_template
+    from tests.circuit import UPDATE, request_data
+    from tests.conftest import TEMPLATES
+
+    parts = read_template(TEMPLATES / "purchase_request")
+    parts["workflow.json"]["states"]["draft"]["editable"] = ["title", "justification"]
+    meta = parts["type.json"]
+    await publish(organisation_id=demo, key=meta["key"], name=meta["name"], category=meta["category"],
+                  number_prefix=meta["number_prefix"], json_schema=parts["schema.json"], ui_schema=parts["ui.json"],
+                  workflow=parts["workflow.json"], permissions=meta["permissions"])
+    from models.documents import create_for_platform
+
+    row = await create_for_platform(demo, "purchase_request", request_data(),
+                                    created_by=(await _user_id("alice")))
+    document = {"id": str(row["id"]), "version": row["version"]}
+    data = request_data(title="Renamed")
+    body = await api(UPDATE, {"input": {"id": document["id"], "expectedVersion": document["version"],
+                                        "data": data}}, user="alice")
+    result = body["data"]["updateDocument"]
+    assert result["__typename"] == "DocumentPayload", result
+    assert result["document"]["data"]["title"] == "Renamed" and result["document"]["data"]["total_ht"] == 1000
+
+
+async def _user_id(username: str) -> int:
+    from piccolo.apps.user.tables import BaseUser
+
+    return (await BaseUser.select(BaseUser.id).where(BaseUser.username == username).first())["id"]
