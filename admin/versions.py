@@ -69,7 +69,7 @@ def migration_blockers(new_workflow: Mapping[str, Any], states_in_use: Iterable[
     return sorted({state for state in states_in_use if state not in known})
 
 
-def _parts(version: Any, which: str) -> tuple[dict[str, Any], Any, dict[str, Any]]:
+def _parts(version: Any, which: str) -> tuple[Mapping[str, Any], Any, Mapping[str, Any]]:
     if isinstance(version, Mapping):
         schema, ui, workflow = version.get("json_schema"), version.get("ui_schema"), version.get("workflow")
     elif hasattr(version, "workflow_raw"):
