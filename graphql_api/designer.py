@@ -9,6 +9,8 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from admin.bpmn import to_bpmn
+from admin.exchange import ExchangeError, export_type, import_type
 from admin.versions import diff_versions
 from form_engine.screens import compile_screen
 from graphql_api.errors import ApiError, Forbidden, NotFoundError
@@ -128,6 +130,22 @@ class DesignerQuery:
         except WorkflowError as error:
             raise ApiError(f"cannot draw this workflow yet: {error}") from None
 
+    @strawberry.field(description="The type as one JSON file: definition and the catalogs it refers to.")
+    async def export_document_type(self, info: Info, key: str) -> JSON:
+        viewer = require_admin(info)
+        try:
+            return await export_type(viewer.organisation_id, key)
+        except ExchangeError as error:
+            raise NotFoundError(str(error)) from None
+
+    @strawberry.field(description="The circuit as BPMN 2.0 XML, for standard BPMN modelers.")
+    async def export_bpmn(self, info: Info, key: str) -> str:
+        viewer = require_admin(info)
+        found = await current_versions(viewer.organisation_id, key)
+        if not found:
+            raise NotFoundError(f"no published document type {key!r}")
+        return to_bpmn(found[0].workflow_raw, process_id=f"process_{key}", name=found[0].name).decode()
+
     @strawberry.field(description="Published versions of a type, oldest first (administrators).")
     async def document_type_versions(self, info: Info, key: str) -> list[VersionInfo]:
         viewer = require_admin(info)
@@ -188,6 +206,20 @@ class DesignerMutation:
         except Rejected as rejected:
             return DefinitionRejected(
                 message=f"{len(rejected.problems)} problem(s); nothing was published.",
+                problems=[DefinitionProblem(where=p["where"], message=p["message"]) for p in rejected.problems],
+            )
+        return Published(document_type=DocumentType(published=version))
+
+    @strawberry.mutation(description="Import a type exported as one JSON file (creates missing catalogs and roles).")
+    async def import_document_type(self, info: Info, exported: JSON) -> PublishResult:
+        viewer = require_admin(info)
+        try:
+            version = await import_type(viewer.organisation_id, exported)
+        except ExchangeError as error:
+            raise ApiError(str(error)) from None
+        except Rejected as rejected:
+            return DefinitionRejected(
+                message=f"{len(rejected.problems)} problem(s); nothing was imported.",
                 problems=[DefinitionProblem(where=p["where"], message=p["message"]) for p in rejected.problems],
             )
         return Published(document_type=DocumentType(published=version))

@@ -95,3 +95,22 @@ async def test_migration_moves_chosen_documents_and_refuses_missing_states(api, 
 async def test_only_administrators_use_the_designer(api, query):
     body = await api(query, user="alice")
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_export_then_import_into_another_type_key_and_bpmn(api):
+    exported = (await api('{ exportDocumentType(key: "purchase_request") }', user="admin"))["data"]
+    document_type = exported["exportDocumentType"]
+    assert document_type["key"] == "purchase_request" and "suppliers" in document_type["catalogs"]
+    copy_of = {**document_type, "key": "purchase_request_copy", "number_prefix": "DAC"}
+    imported = await api("mutation($e: JSON!) { importDocumentType(exported: $e) { __typename "
+                         "... on Published { documentType { key version } } } }", {"e": copy_of}, user="admin")
+    assert imported["data"]["importDocumentType"]["documentType"] == {"key": "purchase_request_copy", "version": 1}
+    broken = await api("mutation($e: JSON!) { importDocumentType(exported: $e) { __typename } }",
+                       {"e": {"format": "nonsense"}}, user="admin")
+    assert broken["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    bpmn = (await api('{ exportBpmn(key: "purchase_request") }', user="admin"))["data"]["exportBpmn"]
+    from lxml import etree
+
+    root = etree.fromstring(bpmn.encode())
+    assert etree.QName(root).localname == "definitions"
+    assert root.xpath("//*[local-name()='process']/@id") == ["process_purchase_request"]
