@@ -114,6 +114,7 @@ def test_alice_submits_three_lines_and_bob_approves_from_his_inbox(servers: Serv
     document = page.locator("parapheur-document")  # the portal opens what was submitted
     expect(document.locator('svg g.state.current[data-state="service_review"]')).to_have_count(1)
     page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_label("Username")).to_be_visible()  # the logout has landed (and the page reloaded)
 
     sign_in(page, base, "bob")
     inbox = page.locator("parapheur-inbox")
