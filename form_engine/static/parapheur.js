@@ -3,6 +3,8 @@
  *   <parapheur-form document-type="purchase_request" [document-id="…"]>
  *   <parapheur-inbox>  <parapheur-document document-id="…">  <parapheur-documents>
  *   <parapheur-status number="DA-2026-00001">
+ *   <parapheur-form preview> + its `screen` property: draws that screen model, fetches nothing
+ *   (catalog searches aside), offers no save or submit: the designer's live preview.
  *
  * Every widget takes `api` (the server's origin; default: this page's) and `token` (sent as
  * `Authorization: Bearer`; without it the session cookie is sent). Plain ES module, no build
@@ -29,7 +31,7 @@ function styleSheet() {
 // ---------------------------------------------------------------- DOM and formatting
 
 /** Element builder: strings become text nodes, never markup. */
-function h(tag, props = {}, ...children) {
+export function h(tag, props = {}, ...children) {
   const el = document.createElement(tag);
   el.append(...children.flat(Infinity).filter((c) => c != null && c !== false));
   for (const [key, value] of Object.entries(props)) {
@@ -833,6 +835,8 @@ class ParapheurForm extends Widget {
     return this.draw();
   }
 
+  connectedCallback() { if (this.hasAttribute("preview")) this.started = true; else super.connectedCallback(); }
+
   /** The screen model drawn (settable, e.g. by a host page that has it already). */
   get screen() { return this.view?.screen ?? null; }
   set screen(model) { this.useScreen(model, null); this.redraw(); }
@@ -854,7 +858,7 @@ class ParapheurForm extends Widget {
     const titleId = nextId("pp-form-title");
     this.summary = h("div", { class: "pp-summary", tabindex: "-1", hidden: true });
     const canSubmit = !doc || doc.availableActions.some((a) => a.key === "submit");
-    const buttons = view.readonly ? null : h("div", { class: "pp-actions pp-form-actions" },
+    const buttons = view.readonly || this.hasAttribute("preview") ? null : h("div", { class: "pp-actions pp-form-actions" },
       h("button", { type: "button", class: "pp-button", onclick: () => this.send(false) }, "Save draft"),
       canSubmit ? h("button", { type: "submit", class: "pp-button pp-primary" }, "Submit") : null);
     const form = h("form", { class: "pp-form", novalidate: true, "aria-labelledby": titleId },
@@ -862,7 +866,7 @@ class ParapheurForm extends Widget {
         h("h2", { id: titleId }, doc ? withNumber(view.screen.title || doc.documentType.name, doc.number) : `New ${(view.screen.title || "document").toLowerCase()}`),
         view.screen.stateLabel ? h("span", { class: "pp-badge pp-state", "data-state": view.screen.state }, view.screen.stateLabel) : null),
       this.summary, view.render(), buttons);
-    form.addEventListener("submit", (event) => { event.preventDefault(); this.send(true); });
+    form.addEventListener("submit", (event) => { event.preventDefault(); if (!this.hasAttribute("preview")) this.send(true); });
     return form;
   }
 
