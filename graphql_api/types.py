@@ -52,6 +52,7 @@ class Viewer:
     organization: Organization
     roles: list[RoleAssignment]
     partner: Partner | None = strawberry.field(description="Set when the token belongs to a partner (portal access).")
+    is_admin: bool = strawberry.field(default=False, description="An administrator of the organisation.")
 
     @classmethod
     def of(cls, viewer: ViewerModel) -> "Viewer":
@@ -67,6 +68,7 @@ class Viewer:
             partner=Partner(id=strawberry.ID(str(viewer.partner_id)), name=viewer.partner_name or "")
             if viewer.partner_id
             else None,
+            is_admin=viewer.actor.is_admin,
         )
 
 
