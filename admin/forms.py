@@ -62,8 +62,8 @@ class NewUser(BaseModel):
     email: str
     password: str = Field(min_length=8, description="At least 8 characters")
     display_name: str = ""
-    roles: str = Field(default="", description="One per line: role or role:key=value,key=value (e.g. "
-                       "service_manager:department=IT)")
+    roles: list[str] = Field(default_factory=list, description="One per item: role or role:key=value,key=value "
+                             "(e.g. service_manager:department=IT)")
     administrator: bool = False
 
 
@@ -89,7 +89,7 @@ async def new_user(request: Request, data: NewUser) -> str:
     try:
         user_id = await create_user(
             organisation_slug=data.organisation, username=data.username, email=data.email, password=data.password,
-            display_name=data.display_name or data.username, roles=_role_lines(data.roles),
+            display_name=data.display_name or data.username, roles=_role_lines("\n".join(data.roles)),
             is_admin=data.administrator,
         )
     except AccountError as error:
@@ -119,13 +119,15 @@ async def change_role(request: Request, data: RoleChange) -> str:
 class CatalogImport(BaseModel):
     organisation: str = Field(description="Organisation slug")
     catalog: str = Field(description="Catalog key, e.g. suppliers, analytic_codes, budgets")
-    csv_text: str = Field(description="CSV with a header: code,label then any extra columns (email, siren…)")
+    csv_lines: list[str] = Field(
+        description="One CSV line per item, the first the header: code,label then any extra columns (email, siren…)"
+    )
     deactivate_missing: bool = Field(default=False, description="Deactivate entries absent from the file")
 
 
 async def catalog_import(request: Request, data: CatalogImport) -> str:
     try:
-        report = await import_csv(data.organisation, data.catalog, data.csv_text,
+        report = await import_csv(data.organisation, data.catalog, "\n".join(data.csv_lines),
                                   deactivate_missing=data.deactivate_missing)
     except CatalogImportError as error:
         raise ValueError(str(error)) from None

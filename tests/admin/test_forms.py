@@ -27,7 +27,7 @@ SUPPLIERS = (
 
 
 async def test_csv_import_adds_and_updates_entries():
-    message = await catalog_import(None, CatalogImport(organisation="demo", catalog="suppliers", csv_text=SUPPLIERS))
+    message = await catalog_import(None, CatalogImport(organisation="demo", catalog="suppliers", csv_lines=SUPPLIERS.splitlines()))
     assert message == "2 entries imported into suppliers"
     delta = await CatalogEntry.select().where(CatalogEntry.code == "DELTA").first()
     assert delta["label"] == "Delta Bureautique" and "contact@delta.example" in str(delta["extra"])
@@ -49,13 +49,13 @@ async def test_a_bad_csv_imports_nothing():
     before = await CatalogEntry.count()
     with pytest.raises(ValueError, match="line 3"):
         await catalog_import(None, CatalogImport(organisation="demo", catalog="suppliers",
-                                                 csv_text="code,label\nNEW,New one\n,missing\n"))
+                                                 csv_lines=["code,label", "NEW,New one", ",missing"]))
     assert await CatalogEntry.count() == before
 
 
 async def test_user_with_scoped_roles_then_revoked(demo):
     await new_user(None, NewUser(organisation="demo", username="olga", email="olga@demo.example",
-                                 password="long enough", roles="service_manager:department=FIN\nrequester"))
+                                 password="long enough", roles=["service_manager:department=FIN", "requester"]))
     olga = (await BaseUser.select(BaseUser.id).where(BaseUser.username == "olga").first())["id"]
     grants = {(g.role, tuple(sorted((g.scope or {}).items()))) for g in await grants_of(olga, demo)}
     assert grants == {("service_manager", (("department", "FIN"),)), ("requester", ())}
