@@ -27,7 +27,8 @@ SUPPLIERS = (
 
 
 async def test_csv_import_adds_and_updates_entries():
-    message = await catalog_import(None, CatalogImport(organisation="demo", catalog="suppliers", csv_lines=SUPPLIERS.splitlines()))
+    form = CatalogImport(organisation="demo", catalog="suppliers", csv_lines=SUPPLIERS.splitlines())
+    message = await catalog_import(None, form)
     assert message == "2 entries imported into suppliers"
     delta = await CatalogEntry.select().where(CatalogEntry.code == "DELTA").first()
     assert delta["label"] == "Delta Bureautique" and "contact@delta.example" in str(delta["extra"])
