@@ -8,13 +8,20 @@ from pydantic import BaseModel, Field
 from starlette.requests import Request
 
 from models import jobs
-from models.accounts import AccountError, assign_role, create_token, create_user, revoke_role
+from models.accounts import AccountError, assign_role, create_token, create_user, organisation_by_slug, revoke_role
 from models.catalog_import import CatalogImportError, import_csv
 from models.document_types import DefinitionRejected
-from models.tables import Organisation
 from models.templates import TemplateError, install_template
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "ui-schemas"
+
+
+async def _organisation(slug: str) -> int:
+    """Form errors are ValueErrors: piccolo-admin shows their message beside the form."""
+    try:
+        return await organisation_by_slug(slug)
+    except AccountError as error:
+        raise ValueError(str(error)) from None
 
 
 class RetryJob(BaseModel):
@@ -23,10 +30,7 @@ class RetryJob(BaseModel):
 
 
 async def retry_job(request: Request, data: RetryJob) -> str:
-    organisation = await Organisation.select(Organisation.id).where(Organisation.slug == data.organisation).first()
-    if organisation is None:
-        raise ValueError(f"No organisation {data.organisation!r}.")
-    retried = await jobs.retry(data.job_id, organisation["id"])
+    retried = await jobs.retry(data.job_id, await _organisation(data.organisation))
     if retried is None:
         raise ValueError(f"Job {data.job_id} is not a FAILED job of {data.organisation}.")
     return f"Job {data.job_id} ({retried['action']}) will run again."
@@ -140,13 +144,11 @@ class TemplateInstall(BaseModel):
 
 
 async def template_install(request: Request, data: TemplateInstall) -> str:
-    organisation = await Organisation.select(Organisation.id).where(Organisation.slug == data.organisation).first()
-    if organisation is None:
-        raise ValueError(f"No organisation {data.organisation!r}.")
+    organisation = await _organisation(data.organisation)
     if not data.template.replace("_", "").isalnum():
         raise ValueError(f"{data.template!r} is not a template name.")
     try:
-        version = await install_template(organisation["id"], TEMPLATES / data.template)
+        version = await install_template(organisation, TEMPLATES / data.template)
     except (TemplateError, DefinitionRejected) as error:
         raise ValueError(str(error)) from None
     return f"{version.name} installed as version {version.version}."

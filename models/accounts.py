@@ -13,7 +13,8 @@ class AccountError(Exception):
     """Raised when a user or token cannot be created as asked (unknown organisation, role…)."""
 
 
-async def _organisation_id(slug: str) -> int:
+async def organisation_by_slug(slug: str) -> int:
+    """The id of the organisation with this slug; an unknown slug lists the known ones."""
     row = await Organisation.select(Organisation.id).where(Organisation.slug == slug).first()
     if row is None:
         known = ", ".join(r["slug"] for r in await Organisation.select(Organisation.slug)) or "none"
@@ -32,7 +33,7 @@ async def create_user(
     is_admin: bool = False,
 ) -> int:
     """A new user, member of one organisation, with scoped roles; all or nothing."""
-    organisation_id = await _organisation_id(organisation_slug)
+    organisation_id = await organisation_by_slug(organisation_slug)
     if await BaseUser.exists().where(BaseUser.username == username):
         raise AccountError(f"username {username!r} is taken")
     if "@" not in email or await BaseUser.exists().where(BaseUser.email == email):
@@ -67,7 +68,7 @@ async def create_token(
     label: str = "",
 ) -> str:
     """A bearer token for a member, or a read-only one for a partner portal."""
-    organisation_id = await _organisation_id(organisation_slug)
+    organisation_id = await organisation_by_slug(organisation_slug)
     if lifetime <= timedelta(0):
         raise AccountError("a token lifetime must be positive")
     if partner_code is not None:
@@ -88,7 +89,7 @@ async def create_token(
 
 
 async def _member_and_role(organisation_slug: str, username: str, role: str) -> tuple[int, int, int]:
-    organisation_id = await _organisation_id(organisation_slug)
+    organisation_id = await organisation_by_slug(organisation_slug)
     member = await Membership.select(Membership.user).where(
         (Membership.organisation == organisation_id) & (Membership.user.username == username)
     ).first()

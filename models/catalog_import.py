@@ -3,9 +3,10 @@
 import csv
 import io
 
+from models.accounts import AccountError, organisation_by_slug
 from models.catalogs import ensure_catalog, put_entry
 from models.database import write_transaction
-from models.tables import CatalogEntry, Organisation
+from models.tables import CatalogEntry
 
 MAX_ROWS = 50_000
 MAX_BYTES = 10_000_000
@@ -49,10 +50,10 @@ def parse_rows(text: str) -> list[dict[str, str]]:
 
 async def import_csv(organisation_slug: str, catalog: str, text: str, *, deactivate_missing: bool = False) -> str:
     rows = parse_rows(text)
-    organisation = await Organisation.select(Organisation.id).where(Organisation.slug == organisation_slug).first()
-    if organisation is None:
-        raise CatalogImportError(f"no organisation {organisation_slug!r}")
-    org = organisation["id"]
+    try:
+        org = await organisation_by_slug(organisation_slug)
+    except AccountError as error:
+        raise CatalogImportError(str(error)) from None
     async with write_transaction():
         catalog_id = await ensure_catalog(org, catalog, catalog.replace("_", " ").capitalize())
         for row in rows:

@@ -112,14 +112,12 @@ def cmd_platform_set(args: argparse.Namespace, settings: Settings) -> None:
 
 def cmd_template_install(args: argparse.Namespace, settings: Settings) -> None:
     """Publish a template of ui-schemas/ into an organisation (a new version if it exists)."""
-    from models.tables import Organisation
+    from models.accounts import organisation_by_slug
     from models.templates import install_template
 
     async def work() -> str:
-        organisation = await Organisation.select(Organisation.id).where(Organisation.slug == args.organisation).first()
-        if organisation is None:
-            raise CommandError(f"no organisation {args.organisation!r}")
-        version = await install_template(organisation["id"], settings.templates_dir / args.key)
+        organisation = await organisation_by_slug(args.organisation)
+        version = await install_template(organisation, settings.templates_dir / args.key)
         return f"{version.name} installed in {args.organisation} as version {version.version}"
 
     print(asyncio.run(_with_database(settings, work)))
