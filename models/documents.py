@@ -365,8 +365,7 @@ async def update_document(viewer: Viewer, document_id: int, expected_version: in
                 changed_fields=changed,
             )
             if refused is not None:
-                return Refusal(str(refused.reason.value if hasattr(refused.reason, "value") else refused.reason),
-                               refused.message)
+                return Refusal(str(refused.reason), refused.message)
             prepared, errors = await prepare(version, data)
             if isinstance(data, dict):
                 errors = sorted({*errors, *screen_errors(version, row["state"], old, data)},
@@ -435,8 +434,7 @@ async def _transition_locked(
         comment=comment,
     )
     if isinstance(decision, Refused):
-        reason = decision.reason.value if hasattr(decision.reason, "value") else str(decision.reason)
-        return Refusal(reason, decision.message)
+        return Refusal(str(decision.reason), decision.message)
     assert isinstance(decision, Accepted)
     if row["state"] == version.workflow.initial:
         refused = await _check_quota(row["organisation"], row["id"], now)
