@@ -27,7 +27,7 @@ from models.catalogs import ensure_catalog
 from models.database import write_transaction
 from models.document_types import PublishedVersion, current_versions, publish, version_by_id
 from models.tables import Catalog, CatalogEntry, DocumentTypeVersion, Role
-from rules.definitions import humanise
+from rules.definitions import humanise, kind_of
 
 __all__ = ["FORMAT", "MAX_BYTES", "ExchangeError", "export_type", "import_type", "parse_exported", "check_exported"]
 
@@ -92,7 +92,7 @@ def parse_exported(raw: bytes) -> dict[str, Any]:
             [f"the file is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"]
         ) from None
     if not isinstance(parsed, dict):
-        raise ExchangeError([f"the file must hold a JSON object (an exported document type), not {_kind(parsed)}"])
+        raise ExchangeError([f"the file must hold a JSON object (an exported document type), not {kind_of(parsed)}"])
     return parsed
 
 
@@ -101,7 +101,7 @@ def check_exported(exported: Any) -> list[str]:
 
     The definition itself (schema, UI schema, workflow) is checked on publish."""
     if not isinstance(exported, Mapping):
-        return [f"an exported document type must be a JSON object, not {_kind(exported)}"]
+        return [f"an exported document type must be a JSON object, not {kind_of(exported)}"]
     problems = [f"'{key}' is missing" for key in _REQUIRED if key not in exported]
     problems += [
         f"unknown key '{key}'; keys are: {', '.join(_REQUIRED + _OPTIONAL)}"
@@ -117,7 +117,7 @@ def check_exported(exported: Any) -> list[str]:
         problems.append(f"'key' {exported['key']!r} may hold only letters, digits, '_', '.' and '-'")
     for key in ("json_schema", "ui_schema", "workflow", "permissions"):
         if key in exported and not isinstance(exported[key], Mapping):
-            problems.append(f"'{key}' must be an object, not {_kind(exported[key])}")
+            problems.append(f"'{key}' must be an object, not {kind_of(exported[key])}")
     if "catalogs" in exported:
         problems += list(_catalog_problems(exported["catalogs"]))
     return problems
@@ -254,21 +254,21 @@ def _catalog_keys(schema: Any) -> Iterator[str]:
 
 def _catalog_problems(catalogs: Any) -> Iterator[str]:
     if not isinstance(catalogs, Mapping):
-        yield f"'catalogs' must be an object of catalog key -> {{label, entries}}, not {_kind(catalogs)}"
+        yield f"'catalogs' must be an object of catalog key -> {{label, entries}}, not {kind_of(catalogs)}"
         return
     for key, spec in catalogs.items():
         where = f"catalogs/{key}"
         if len(key) > 64 or not _KEY.match(key):
             yield f"'{where}': a catalog key is 1 to 64 letters, digits, '_', '.' or '-'"
         if not isinstance(spec, Mapping):
-            yield f"'{where}' must be an object with 'label' and 'entries', not {_kind(spec)}"
+            yield f"'{where}' must be an object with 'label' and 'entries', not {kind_of(spec)}"
             continue
         yield from (f"'{where}/{k}' is not a catalog key; keys are: label, entries" for k in spec
                     if k not in ("label", "entries"))
         yield from _text(spec.get("label"), f"{where}/label", 200)
         entries = spec.get("entries", [])
         if not isinstance(entries, list):
-            yield f"'{where}/entries' must be an array, not {_kind(entries)}"
+            yield f"'{where}/entries' must be an array, not {kind_of(entries)}"
             continue
         codes: set[str] = set()
         for index, entry in enumerate(entries):
@@ -277,16 +277,16 @@ def _catalog_problems(catalogs: Any) -> Iterator[str]:
 
 def _entry_problems(entry: Any, where: str, codes: set[str]) -> Iterator[str]:
     if not isinstance(entry, Mapping):
-        yield f"'{where}' must be an object with code, label, extra and active, not {_kind(entry)}"
+        yield f"'{where}' must be an object with code, label, extra and active, not {kind_of(entry)}"
         return
     yield from (f"'{where}/{k}' is not an entry key; keys are: {', '.join(_ENTRY_KEYS)}" for k in entry
                 if k not in _ENTRY_KEYS)
     yield from _text(entry.get("code"), f"{where}/code", 64)
     yield from _text(entry.get("label"), f"{where}/label", 200)
     if entry.get("extra") is not None and not isinstance(entry["extra"], Mapping):
-        yield f"'{where}/extra' must be an object, not {_kind(entry['extra'])}"
+        yield f"'{where}/extra' must be an object, not {kind_of(entry['extra'])}"
     if "active" in entry and not isinstance(entry["active"], bool):
-        yield f"'{where}/active' must be true or false, not {_kind(entry['active'])}"
+        yield f"'{where}/active' must be true or false, not {kind_of(entry['active'])}"
     code = entry.get("code")
     if isinstance(code, str):
         if code in codes:
@@ -298,7 +298,7 @@ def _text(value: Any, where: str, limit: int) -> list[str]:
     if value is None:
         return [f"'{where}' is missing"]
     if not isinstance(value, str):
-        return [f"'{where}' must be a string, not {_kind(value)}"]
+        return [f"'{where}' must be a string, not {kind_of(value)}"]
     if not value.strip():
         return [f"'{where}' is empty"]
     if len(value) > limit:
@@ -312,19 +312,3 @@ def _strings(value: Any) -> list[str]:
 
 def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, Mapping):
-        return "an object"
-    if isinstance(value, list):
-        return "an array"
-    return type(value).__name__

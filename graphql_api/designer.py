@@ -94,6 +94,15 @@ class MigrationOutcome:
     message: str
 
 
+def _problems(problems: list[dict[str, str]]) -> list[DefinitionProblem]:
+    return [DefinitionProblem(where=p["where"], message=p["message"]) for p in problems]
+
+
+def _rejected(rejected: Rejected, what: str) -> DefinitionRejected:
+    return DefinitionRejected(message=f"{len(rejected.problems)} problem(s); nothing was {what}.",
+                              problems=_problems(rejected.problems))
+
+
 def _draft(values: dict) -> Draft:
     return Draft(key=values["key"], saved=values["saved"], name=values["name"], category=values["category"],
                  number_prefix=values["number_prefix"], json_schema=values["json_schema"],
@@ -186,8 +195,7 @@ class DesignerMutation:
     async def check_definition(self, info: Info, input: DraftInput) -> list[DefinitionProblem]:
         viewer = require_admin(info)
         roles = [r["key"] for r in await Role.select(Role.key).where(Role.organisation == viewer.organisation_id)]
-        return [DefinitionProblem(where=p["where"], message=p["message"])
-                for p in check_definition(input.json_schema, input.ui_schema, input.workflow, roles or None)]
+        return _problems(check_definition(input.json_schema, input.ui_schema, input.workflow, roles or None))
 
     @strawberry.mutation(description="Save the draft of a type (administrators); checked on publish.")
     async def save_draft(self, info: Info, input: DraftInput) -> Draft:
@@ -204,10 +212,7 @@ class DesignerMutation:
         except LookupError as error:
             raise NotFoundError(str(error)) from None
         except Rejected as rejected:
-            return DefinitionRejected(
-                message=f"{len(rejected.problems)} problem(s); nothing was published.",
-                problems=[DefinitionProblem(where=p["where"], message=p["message"]) for p in rejected.problems],
-            )
+            return _rejected(rejected, "published")
         return Published(document_type=DocumentType(published=version))
 
     @strawberry.mutation(description="Import a type exported as one JSON file (creates missing catalogs and roles).")
@@ -218,10 +223,7 @@ class DesignerMutation:
         except ExchangeError as error:
             raise ApiError(str(error)) from None
         except Rejected as rejected:
-            return DefinitionRejected(
-                message=f"{len(rejected.problems)} problem(s); nothing was imported.",
-                problems=[DefinitionProblem(where=p["where"], message=p["message"]) for p in rejected.problems],
-            )
+            return _rejected(rejected, "imported")
         return Published(document_type=DocumentType(published=version))
 
     @strawberry.mutation(description="Move chosen running documents to the type's current version (audited).")

@@ -150,7 +150,8 @@ def humanise(key: str) -> str:
     return key.replace("_", " ").strip().capitalize() or key
 
 
-def _kind(value: Any) -> str:
+def kind_of(value: Any) -> str:
+    """How a JSON value is named in messages: "a string", "an array"…"""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -188,14 +189,14 @@ class _Reader:
                 self.problem(pointer(*path, key), f"'{key}' is required")
             return None
         if not isinstance(value, str) or not value.strip():
-            self.problem(pointer(*path, key), f"'{key}' must be a non-empty string, not {_kind(value)}")
+            self.problem(pointer(*path, key), f"'{key}' must be a non-empty string, not {kind_of(value)}")
             return None
         return value
 
     def flag(self, obj: Mapping[str, Any], key: str, *path: str | int) -> bool:
         value = obj.get(key, False)
         if not isinstance(value, bool):
-            self.problem(pointer(*path, key), f"'{key}' must be true or false, not {_kind(value)}")
+            self.problem(pointer(*path, key), f"'{key}' must be true or false, not {kind_of(value)}")
             return False
         return value
 
@@ -204,14 +205,14 @@ class _Reader:
         if value is None:
             return None
         if not isinstance(value, list):
-            self.problem(pointer(*path, key), f"'{key}' must be an array of strings, not {_kind(value)}")
+            self.problem(pointer(*path, key), f"'{key}' must be an array of strings, not {kind_of(value)}")
             return None
         good = []
         for index, item in enumerate(value):
             if isinstance(item, str) and item.strip():
                 good.append(item)
             else:
-                self.problem(pointer(*path, key, index), f"must be a non-empty string, not {_kind(item)}")
+                self.problem(pointer(*path, key, index), f"must be a non-empty string, not {kind_of(item)}")
         return tuple(good)
 
     def compile(self, source: str, path: str) -> None:
@@ -224,14 +225,14 @@ class _Reader:
 
     def workflow(self, raw: Any) -> Workflow | None:
         if not isinstance(raw, Mapping):
-            self.problem("", f"a workflow must be a JSON object, not {_kind(raw)}")
+            self.problem("", f"a workflow must be a JSON object, not {kind_of(raw)}")
             return None
         self.unknown_keys(raw, _TOP_KEYS)
         initial = self.text(raw, "initial", required=True)
         allow_self_approval = self.flag(raw, "allow_self_approval")
         parameters = raw.get("parameters", {})
         if not isinstance(parameters, Mapping):
-            self.problem("/parameters", f"'parameters' must be an object, not {_kind(parameters)}")
+            self.problem("/parameters", f"'parameters' must be an object, not {kind_of(parameters)}")
             parameters = {}
         roles = self.texts(raw, "roles") or ()
         states = self.states(raw.get("states"))
@@ -256,12 +257,12 @@ class _Reader:
             self.problem("/states", "'states' is required: an object of state key -> state")
             return None
         if not isinstance(raw, Mapping) or not raw:
-            self.problem("/states", f"'states' must be a non-empty object, not {_kind(raw)}")
+            self.problem("/states", f"'states' must be a non-empty object, not {kind_of(raw)}")
             return None
         states = {}
         for key, value in raw.items():
             if not isinstance(value, Mapping):
-                self.problem(pointer("states", key), f"state '{key}' must be an object, not {_kind(value)}")
+                self.problem(pointer("states", key), f"state '{key}' must be an object, not {kind_of(value)}")
                 continue
             states[key] = self.state(key, value)
         return states
@@ -271,7 +272,7 @@ class _Reader:
         self.unknown_keys(raw, _STATE_KEYS, *path)
         assignees = raw.get("assignees", [])
         if not isinstance(assignees, list):
-            self.problem(pointer(*path, "assignees"), f"'assignees' must be an array, not {_kind(assignees)}")
+            self.problem(pointer(*path, "assignees"), f"'assignees' must be an array, not {kind_of(assignees)}")
             assignees = []
         sla_hours = raw.get("sla_hours")
         if sla_hours is not None and (type(sla_hours) is not int or sla_hours < 1):
@@ -304,7 +305,7 @@ class _Reader:
 
     def assignee(self, raw: Any, *path: str | int) -> Assignee | None:
         if not isinstance(raw, Mapping):
-            self.problem(pointer(*path), f"an assignee must be an object, not {_kind(raw)}")
+            self.problem(pointer(*path), f"an assignee must be an object, not {kind_of(raw)}")
             return None
         self.unknown_keys(raw, _ASSIGNEE_KEYS, *path)
         if "creator" in raw:
@@ -319,14 +320,14 @@ class _Reader:
             return None
         scope = raw.get("scope", {})
         if not isinstance(scope, Mapping):
-            message = f"'scope' must be an object of key -> CEL, not {_kind(scope)}"
+            message = f"'scope' must be an object of key -> CEL, not {kind_of(scope)}"
             self.problem(pointer(*path, "scope"), message)
             scope = {}
         for key, source in scope.items():
             if isinstance(source, str):
                 self.compile(source, pointer(*path, "scope", key))
             else:
-                message = f"a scope value must be a CEL string, not {_kind(source)}"
+                message = f"a scope value must be a CEL string, not {kind_of(source)}"
                 self.problem(pointer(*path, "scope", key), message)
         good = {key: source for key, source in scope.items() if isinstance(source, str)}
         return Assignee(role=role, scope=MappingProxyType(good))
@@ -336,7 +337,7 @@ class _Reader:
             self.problem("/transitions", "'transitions' is required: an array of transitions")
             return None
         if not isinstance(raw, list):
-            self.problem("/transitions", f"'transitions' must be an array, not {_kind(raw)}")
+            self.problem("/transitions", f"'transitions' must be an array, not {kind_of(raw)}")
             return None
         read = (self.transition(index, item, states) for index, item in enumerate(raw))
         return tuple(transition for transition in read if transition is not None)
@@ -344,7 +345,7 @@ class _Reader:
     def transition(self, index: int, raw: Any, states: Mapping[str, State] | None) -> Transition | None:
         path = ("transitions", index)
         if not isinstance(raw, Mapping):
-            self.problem(pointer(*path), f"a transition must be an object, not {_kind(raw)}")
+            self.problem(pointer(*path), f"a transition must be an object, not {kind_of(raw)}")
             return None
         self.unknown_keys(raw, _TRANSITION_KEYS, *path)
         action = self.text(raw, "action", *path, required=True)
@@ -403,7 +404,7 @@ class _Reader:
         sources = []
         for item_path, item in items:
             if not isinstance(item, str):
-                self.problem(pointer(*item_path), f"a state key must be a string, not {_kind(item)}")
+                self.problem(pointer(*item_path), f"a state key must be a string, not {kind_of(item)}")
             elif states is not None and item not in states:
                 self.problem(pointer(*item_path), f"unknown state '{item}'; states are: {', '.join(states)}")
                 sources.append(item)
