@@ -5,6 +5,7 @@ Chromium is Debian's (`apt-get install chromium`), driven by Playwright for Pyth
 skipped with the reason, except under CI, where they fail.
 """
 
+import contextlib
 import functools
 import http.server
 import importlib.util
@@ -30,7 +31,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -92,14 +93,25 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     host_origin = f"http://127.0.0.1:{host.server_address[1]}"
     threading.Thread(target=host.serve_forever, daemon=True).start()
 
-    port = _free_port()
-    env = {**os.environ, "PARAPHEUR_DATABASE_URL": f"sqlite:///{tmp / 'widgets.sqlite'}",
-           "PARAPHEUR_CORS_ORIGINS": host_origin}
+    try:
+        with demo_server(tmp, {"PARAPHEUR_CORS_ORIGINS": host_origin}) as base:
+            yield Servers(base, host_origin, host_dir)
+    finally:
+        host.shutdown()
+
+
+@contextlib.contextmanager
+def demo_server(folder: Path, settings: dict[str, str]) -> Iterator[str]:
+    """`parapheur serve --demo` on a SQLite file in `folder`, with the embedded broker and the
+    given PARAPHEUR_* settings; yields its base URL once /health answers, stopped on the way out."""
+    port = free_port()
+    env = {**os.environ, "PARAPHEUR_DATABASE_URL": f"sqlite:///{folder / 'e2e.sqlite'}", **settings}
     for name in ("PARAPHEUR_BROKER_URL", "PARAPHEUR_SMTP_URL"):
-        env.pop(name, None)
+        if name not in settings:
+            env.pop(name, None)
     process = subprocess.Popen(
         [sys.executable, "-m", "parapheur.cli", "serve", "--demo", "--port", str(port), "--no-access-log"],
-        cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -114,9 +126,8 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
                 time.sleep(0.2)
         else:
             pytest.fail("server did not answer /health within 60 s")
-        yield Servers(base, host_origin, host_dir)
+        yield base
     finally:
-        host.shutdown()
         process.send_signal(signal.SIGINT)
         try:
             process.wait(timeout=10)

@@ -2,7 +2,6 @@
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -11,13 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.e2e.conftest import demo_server, free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Inbox:
@@ -42,34 +37,8 @@ def smtp():
 
 @pytest.fixture
 def server(tmp_path: Path, smtp):
-    port = free_port()
-    env = {**os.environ, "PARAPHEUR_DATABASE_URL": f"sqlite:///{tmp_path / 'e2e.sqlite'}",
-           "PARAPHEUR_SMTP_URL": f"smtp://127.0.0.1:{smtp[0]}?from=achats@demo.example"}
-    env.pop("PARAPHEUR_BROKER_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "parapheur.cli", "serve", "--demo", "--port", str(port), "--no-access-log"],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"server exited early:\n{process.stdout.read()}")
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("server did not answer /health within 60 s")
+    with demo_server(tmp_path, {"PARAPHEUR_SMTP_URL": f"smtp://127.0.0.1:{smtp[0]}?from=achats@demo.example"}) as base:
         yield base
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def graphql(base: str, query: str, token: str | None = None) -> dict:
