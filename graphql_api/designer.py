@@ -48,6 +48,14 @@ class Draft:
     permissions: JSON
 
 
+@strawberry.type
+class DraftSummary:
+    key: str
+    name: str
+    updated_at: datetime
+    published_version: int = strawberry.field(description="The type's current version; 0: never published.")
+
+
 @strawberry.input
 class DraftInput:
     key: str
@@ -122,6 +130,12 @@ class DesignerQuery:
         viewer = require_admin(info)
         found = await drafts.get_draft(viewer.organisation_id, key)
         return _draft(found) if found else None
+
+    @strawberry.field(description="Saved drafts by key, including those of types never published (administrators).")
+    async def document_type_drafts(self, info: Info) -> list[DraftSummary]:
+        """`documentTypes` lists published types only: a new type's draft is reachable from here."""
+        viewer = require_admin(info)
+        return [DraftSummary(**row) for row in await drafts.list_drafts(viewer.organisation_id)]
 
     @strawberry.field(description="The screen model a draft would give a new document (administrators).")
     def preview_screen(self, info: Info, json_schema: JSON, ui_schema: JSON | None = None) -> JSON:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from models.document_types import PublishedVersion, current_versions, publish
-from models.tables import DocumentTypeDraft
+from models.tables import DocumentType, DocumentTypeDraft
 
 FIELDS = ("name", "category", "number_prefix", "json_schema", "ui_schema", "workflow", "permissions")
 JSON_FIELDS = ("json_schema", "ui_schema", "workflow", "permissions")
@@ -26,6 +26,20 @@ async def get_draft(organisation_id: int, key: str) -> dict[str, Any] | None:
     if not versions:
         return None
     return {"key": key, "saved": False, **draft_of(versions[0])}
+
+
+async def list_drafts(organisation_id: int) -> list[dict[str, Any]]:
+    """Saved drafts by key with their type's published version (0: never published), so a new
+    type's draft stays reachable although no published type lists it."""
+    rows = await DocumentTypeDraft.select(DocumentTypeDraft.key, DocumentTypeDraft.name,
+                                          DocumentTypeDraft.updated_at).where(
+        DocumentTypeDraft.organisation == organisation_id
+    ).order_by(DocumentTypeDraft.key)
+    types = await DocumentType.select(DocumentType.key, DocumentType.current_version).where(
+        DocumentType.organisation == organisation_id
+    )
+    published = {row["key"]: row["current_version"] for row in types}
+    return [{**row, "published_version": published.get(row["key"], 0)} for row in rows]
 
 
 def draft_of(version: PublishedVersion) -> dict[str, Any]:

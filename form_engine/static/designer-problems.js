@@ -4,9 +4,11 @@
  * their elements with `data-where` and a problem goes to the marked element with the longest
  * matching pointer (`workflow:/transitions/3/when` -> that row's condition). A problem of a
  * table cell is written under its row, full width, and the input points to it with
- * aria-describedby; the summary lists them all, each a button that reveals its element.
+ * aria-describedby; the summary lists them all, each a button that reveals its element. The
+ * problems' messages are the server's, in English; what surrounds them is in the page's language.
  */
 
+import { t } from "/widgets/designer-i18n.js";
 import { h } from "/widgets/parapheur.js";
 
 const $ = (id) => document.getElementById(id);
@@ -37,7 +39,7 @@ function problemNode(problem, id) {
   const position = celPosition(problem.message);
   return h("div", { class: "dz-problem", id, "data-for": problem.where },
     h("span", {}, first),
-    position ? h("span", { class: "dz-position" }, ` (line ${position.line}, column ${position.column})`) : null,
+    position ? h("span", { class: "dz-position" }, t("checker.position", position)) : null,
     rest.length ? h("pre", { class: "dz-caret" }, rest.join("\n")) : null);
 }
 
@@ -95,21 +97,21 @@ export function showProblems(list, selectTab) {
   for (const [panel, count] of counts) {
     const badge = document.querySelector(`[aria-controls="${panel}"] .dz-count`);
     badge.hidden = false; badge.textContent = String(count);
-    badge.setAttribute("aria-label", `${count} problem${count === 1 ? "" : "s"}`);
+    badge.setAttribute("aria-label", t("checker.count", { n: count }));
   }
   renderSummary(placed, selectTab);
 }
 
 function renderSummary(placed, selectTab) {
   if (!placed.length) {
-    $("problems").replaceChildren(h("p", { class: "dz-ok" }, "✓ No problems: this definition can be published."));
+    $("problems").replaceChildren(h("p", { class: "dz-ok" }, t("checker.ok")));
     return;
   }
   $("problems").replaceChildren(
-    h("p", { class: "dz-count-line" }, `${placed.length} problem${placed.length === 1 ? "" : "s"} to fix before publishing`),
+    h("p", { class: "dz-count-line" }, t("checker.toFix", { n: placed.length })),
     h("ul", { class: "dz-problem-list" }, placed.map(({ problem, target }) => h("li", {},
       target ? h("button", { type: "button", class: "pp-link", onclick: () => reveal(target, problem, selectTab) }, problem.where)
-        : h("code", {}, problem.where || "definition"),
+        : h("code", {}, problem.where || t("checker.definition")),
       " ", problem.message.split("\n")[0]))));
 }
 

@@ -7,12 +7,14 @@
  * what shows that data, then (debounced) asks the server for the preview and the problems.
  * User text only ever reaches the page as text; the one markup inserted, the diagram, is the
  * SVG the server draws. The checker's problems are placed by designer-problems.js; the Versions
- * tab is designer-versions.js.
+ * tab is designer-versions.js; every word comes from designer-i18n.js, and switching language
+ * re-renders what the page shows from its data.
  */
 
 import { ApiError, graphql, h } from "/widgets/parapheur.js";
+import { language, setLanguage, t, translatePage, write } from "/widgets/designer-i18n.js";
 import { showProblems } from "/widgets/designer-problems.js";
-import { loadVersions } from "/widgets/designer-versions.js";
+import { loadVersions, redrawVersions } from "/widgets/designer-versions.js";
 
 const api = document.body; // graphql() reads `api`/`token` attributes: none, so same origin + cookie
 const $ = (id) => document.getElementById(id);
@@ -24,6 +26,8 @@ const NUMBER_ONLY = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum
 
 let viewer = null;
 let types = [];
+let drafts = []; // saved drafts: {key, name, publishedVersion}; 0 for a type never published
+let problems = [];
 let def = null; // {key, name, category, numberPrefix, jsonSchema, uiSchema, workflow, permissions}
 let status = { saved: false, dirty: false, isNew: false, version: 0 };
 let timer = null;
@@ -40,10 +44,10 @@ async function start() {
   try {
     viewer = (await graphql(api, "{ viewer { username displayName organization { name } } }")).viewer;
   } catch (error) {
-    $("login-error").textContent = error.message;
+    write($("login-error"), "error.server", { message: error.message });
   }
   if (viewer && !(await isAdmin())) {
-    $("login-error").textContent = `${viewer.displayName} is not an administrator: sign in as one.`;
+    write($("login-error"), "login.notAdmin", { name: viewer.displayName });
     viewer = null;
   }
   viewer ? enter() : showLogin();
@@ -67,21 +71,21 @@ function showLogin() {
 
 $("login").addEventListener("submit", async (event) => {
   event.preventDefault();
-  $("login-error").textContent = "";
+  write($("login-error"), null);
   const query = `mutation($u: String!, $p: String!) { login(username: $u, password: $p, sessionCookie: true) {
     __typename ... on LoginSuccess { viewer { username displayName organization { name } } } ... on LoginFailed { message } } }`;
   try {
     const { login } = await graphql(api, query, { u: $("username").value, p: $("password").value });
-    if (login.__typename !== "LoginSuccess") { $("login-error").textContent = login.message; return; }
+    if (login.__typename !== "LoginSuccess") { write($("login-error"), "error.server", { message: login.message }); return; }
     $("password").value = "";
     if (!(await isAdmin())) {
-      $("login-error").textContent = `${login.viewer.displayName} is not an administrator: the designer is for administrators.`;
+      write($("login-error"), "login.notAdminHere", { name: login.viewer.displayName });
       return;
     }
     viewer = login.viewer;
     enter();
   } catch (error) {
-    $("login-error").textContent = error.message;
+    write($("login-error"), "error.server", { message: error.message });
   }
 });
 
@@ -94,77 +98,91 @@ async function enter() {
   $("who").textContent = `${viewer.displayName} · ${viewer.organization.name}`;
   await loadTypes();
   const wanted = new URLSearchParams(location.search).get("type") || location.hash.slice(1);
-  if (wanted && types.some((t) => t.key === wanted)) { $("type-picker").value = wanted; openType(wanted); }
+  if (wanted && known(wanted)) { $("type-picker").value = wanted; openType(wanted); }
 }
 
 // ---------------------------------------------------------------- opening and creating types
 
-async function loadTypes(selected) {
-  types = (await graphql(api, "{ documentTypes { key name version } }")).documentTypes;
-  $("type-picker").replaceChildren(h("option", { value: "" }, "Choose…"),
-    ...types.map((t) => h("option", { value: t.key }, `${t.name} (${t.key}, v${t.version})`)));
+/** Published types, then the drafts of types never published (`documentTypes` lists only the former). */
+async function loadTypes(selected = $("type-picker").value) {
+  const listed = await graphql(api, "{ documentTypes { key name version } documentTypeDrafts { key name publishedVersion } }");
+  types = listed.documentTypes;
+  drafts = listed.documentTypeDrafts;
+  renderPicker(selected);
+}
+
+function renderPicker(selected) {
+  const pending = new Set(drafts.map((d) => d.key));
+  $("type-picker").replaceChildren(h("option", { value: "" }, t("picker.choose")),
+    ...types.map((type) => h("option", { value: type.key },
+      t(pending.has(type.key) ? "picker.publishedWithDraft" : "picker.published", type))),
+    ...drafts.filter((d) => !d.publishedVersion).map((d) => h("option", { value: d.key, "data-draft": "" },
+      t("picker.neverPublished", d))));
   if (selected) $("type-picker").value = selected;
 }
+
+const known = (key) => types.some((type) => type.key === key) || drafts.some((d) => d.key === key);
 
 $("open-type").addEventListener("click", () => {
   const key = $("type-picker").value;
   if (!key) { $("type-picker").focus(); return; }
-  if (status.dirty && !window.confirm("Drop the unsaved changes?")) return;
+  if (status.dirty && !window.confirm(t("picker.dropChanges"))) return;
   openType(key);
 });
 
 async function openType(key) {
-  say(`Opening ${key}…`);
+  say("open.opening", { key });
   try {
     const { designerDraft: draft } = await graphql(api, `query($k: String!) { designerDraft(key: $k) {
       key saved name category numberPrefix jsonSchema uiSchema workflow permissions } }`, { k: key });
-    if (!draft) throw new ApiError(`No document type ${key}.`);
+    if (!draft) throw new ApiError(t("open.missing", { key }));
     const { saved, ...rest } = draft;
     def = rest;
-    status = { saved, dirty: false, isNew: false, version: types.find((t) => t.key === key)?.version ?? 0 };
+    status = { saved, dirty: false, isNew: false, version: types.find((type) => type.key === key)?.version ?? 0 };
     history.replaceState(null, "", `#${key}`);
     show();
-    say(saved ? "Opened the saved draft." : `Opened the published definition (version ${status.version}).`);
-    loadVersions(def.key, { isNew: status.isNew, say, alertBox });
+    if (saved) say("open.draft");
+    else say("open.published", { version: status.version });
+    loadVersions(def.key, { isNew: !status.version, say, alertBox });
   } catch (error) {
-    alertBox(error.message);
-    say("");
+    alertBox("error.server", { message: error.message });
+    say(null);
   }
 }
 
 $("new-type-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const key = $("new-key").value.trim(), name = $("new-name").value.trim(), prefix = $("new-prefix").value.trim();
-  const error = !NAME.test(key) || !/^[A-Za-z]/.test(key) ? "The key is letters, digits and underscores, starting with a letter."
-    : types.some((t) => t.key === key) ? `${key} exists already: open it instead.` : null;
+  const error = !NAME.test(key) || !/^[A-Za-z]/.test(key) ? "new.badKey" : known(key) ? "new.exists" : null;
   $("new-type-error").hidden = !error;
-  $("new-type-error").textContent = error || "";
+  write($("new-type-error"), error, { key });
   if (error) { $("new-key").focus(); return; }
   def = { key, name, category: "other", numberPrefix: prefix, ...starter(name) };
   status = { saved: false, dirty: true, isNew: true, version: 0 };
   $("new-type").open = false;
   show();
-  say(`${name}: a new type, not saved yet.`);
+  say("new.created", { name });
+  loadVersions(key, { isNew: true, say, alertBox });
 });
 
-/** A small working definition to start from: a title, and a one-step approval circuit. */
+/** A small working definition to start from, labelled in the page's language: a title, and a one-step approval circuit. */
 function starter(title) {
   return {
-    jsonSchema: { $schema: "https://json-schema.org/draft/2020-12/schema", title, type: "object",
-      required: ["title"], properties: { title: { type: "string", title: "Title", minLength: 1, maxLength: 200 } } },
+    jsonSchema: { $schema: "https://json-schema.org/draft/2020-12/schema", title, type: "object", required: ["title"],
+      properties: { title: { type: "string", title: t("starter.title"), minLength: 1, maxLength: 200 } } },
     uiSchema: { type: "VerticalLayout", elements: [{ type: "Control", scope: "#/properties/title" }] },
     workflow: {
       initial: "draft", roles: ["requester", "service_manager"],
       states: {
-        draft: { label: "Draft", assignees: [{ creator: true }], editable: "*" },
-        review: { label: "Review", assignees: [{ role: "service_manager" }] },
-        approved: { label: "Approved", final: true },
-        rejected: { label: "Rejected", final: true },
+        draft: { label: t("starter.draft"), assignees: [{ creator: true }], editable: "*" },
+        review: { label: t("starter.review"), assignees: [{ role: "service_manager" }] },
+        approved: { label: t("starter.approved"), final: true },
+        rejected: { label: t("starter.rejected"), final: true },
       },
       transitions: [
-        { action: "submit", label: "Submit", from: "draft", to: "review", by: "creator" },
-        { action: "approve", label: "Approve", from: "review", to: "approved" },
-        { action: "reject", label: "Reject", from: "review", to: "rejected", comment_required: true },
+        { action: "submit", label: t("starter.submit"), from: "draft", to: "review", by: "creator" },
+        { action: "approve", label: t("starter.approve"), from: "review", to: "approved" },
+        { action: "reject", label: t("starter.reject"), from: "review", to: "rejected", comment_required: true },
       ],
     },
     permissions: { create: ["requester"] },
@@ -175,7 +193,7 @@ function show() {
   $("empty").hidden = true; $("designer").hidden = false;
   $("type-title").textContent = `${def.name} (${def.key})`;
   $("type-name").value = def.name; $("type-category").value = def.category; $("type-prefix").value = def.numberPrefix;
-  alertBox("");
+  alertBox(null);
   renderAll();
   if (!status.isNew) selectTab("tab-fields");
   refreshNow();
@@ -183,8 +201,8 @@ function show() {
 
 function updateBadge() {
   const badge = $("draft-state");
-  badge.textContent = status.dirty ? "Unsaved changes" : status.saved ? "Saved draft, not published"
-    : status.isNew ? "New, not saved" : `Published version ${status.version}`;
+  write(badge, status.dirty ? "badge.dirty" : status.saved ? "badge.draft" : status.isNew ? "badge.new" : "badge.published",
+    { version: status.version });
   badge.dataset.kind = status.dirty ? "dirty" : status.saved ? "draft" : "published";
 }
 
@@ -238,7 +256,7 @@ $("diagram-size").addEventListener("click", () => {
 
 function showOutcome(errorNode, outcome, use) {
   errorNode.hidden = outcome.status === "fulfilled";
-  errorNode.textContent = outcome.status === "fulfilled" ? "" : `${outcome.reason.message} (showing the last good one)`;
+  write(errorNode, outcome.status === "fulfilled" ? null : "preview.stale", { message: outcome.reason?.message });
   if (outcome.status === "fulfilled") use(outcome.value);
 }
 
@@ -246,10 +264,15 @@ async function check(mine) {
   try {
     const { checkDefinition } = await graphql(api, `mutation($i: DraftInput!) { checkDefinition(input: $i) { where message } }`,
       { i: draftInput() });
-    if (mine === ticket) showProblems(checkDefinition, selectTab);
+    if (mine === ticket) placeProblems(checkDefinition);
   } catch (error) {
-    if (mine === ticket) showProblems([{ where: "", message: `The checker could not run: ${error.message}` }], selectTab);
+    if (mine === ticket) placeProblems([{ where: "", message: t("checker.failed", { message: error.message }) }]);
   }
+}
+
+function placeProblems(list) {
+  problems = list;
+  showProblems(list, selectTab);
 }
 
 // ---------------------------------------------------------------- fields
@@ -267,31 +290,35 @@ function renderFields() {
     const where = `schema:/properties/${escapePointer(name)}`;
     const kind = fieldType(prop || {});
     const computed = prop && "x-computed" in prop;
-    const nameInput = h("input", { value: name, class: "dz-name", "aria-label": `Name of field ${index + 1}`,
+    const nameInput = h("input", { value: name, class: "dz-name", "aria-label": t("fields.nameOf", { n: index + 1 }),
       autocomplete: "off", spellcheck: "false" });
     nameInput.addEventListener("change", () => renameField(name, nameInput));
     const typeSelect = kind
-      ? h("select", { "aria-label": `Type of ${name}`, "data-where": `${where}/type` }, TYPES.map((t) => h("option", { value: t }, t)))
-      : h("select", { "aria-label": `Type of ${name}`, disabled: true }, h("option", {}, `${prop?.type ?? "?"} (JSON tab)`));
+      ? h("select", { "aria-label": t("fields.typeOf", { name }), "data-where": `${where}/type` },
+        TYPES.map((type) => h("option", { value: type }, t(`type.${type}`))))
+      : h("select", { "aria-label": t("fields.typeOf", { name }), disabled: true },
+        h("option", {}, t("fields.otherType", { type: prop?.type ?? "?" })));
     if (kind) {
       typeSelect.value = kind;
       typeSelect.addEventListener("change", () => { setType(prop, typeSelect.value); changed([renderFields]); });
     }
-    const label = h("input", { value: prop?.title ?? "", "aria-label": `Label of ${name}`, "data-where": `${where}/title` });
+    const label = h("input", { value: prop?.title ?? "", "aria-label": t("fields.labelOf", { name }), "data-where": `${where}/title` });
     label.addEventListener("input", () => { setOrDelete(prop, "title", label.value); changed([], label); });
-    const req = h("input", { type: "checkbox", checked: required.has(name), "aria-label": `${name} is required` });
+    const req = h("input", { type: "checkbox", checked: required.has(name), "aria-label": t("fields.isRequired", { name }) });
     req.addEventListener("change", () => { setRequired(name, req.checked); changed([]); });
     const stringy = kind === "string";
-    const catalog = h("input", { value: prop?.["x-catalog"] ?? "", "aria-label": `Catalog of ${name}`, disabled: !stringy,
-      placeholder: stringy ? "e.g. suppliers" : "", "data-where": `${where}/x-catalog`, spellcheck: "false" });
+    const catalog = h("input", { value: prop?.["x-catalog"] ?? "", "aria-label": t("fields.catalogOf", { name }),
+      disabled: !stringy, placeholder: stringy ? t("fields.catalogExample") : "", "data-where": `${where}/x-catalog`,
+      spellcheck: "false" });
     catalog.addEventListener("input", () => { setOrDelete(prop, "x-catalog", catalog.value.trim()); changed([], catalog); });
-    const enumInput = h("input", { value: listOf(prop?.enum).join(", "), "aria-label": `Values of ${name}`,
-      disabled: !kind || kind === "boolean", "data-where": `${where}/enum`, placeholder: kind && kind !== "boolean" ? "any value" : "" });
+    const enumInput = h("input", { value: listOf(prop?.enum).join(", "), "aria-label": t("fields.valuesOf", { name }),
+      disabled: !kind || kind === "boolean", "data-where": `${where}/enum`,
+      placeholder: kind && kind !== "boolean" ? t("fields.anyValue") : "" });
     enumInput.addEventListener("change", () => { setEnum(prop, enumInput.value); changed([renderFields]); });
-    const remove = h("button", { type: "button", class: "pp-button pp-danger dz-small", "aria-label": `Remove field ${name}`,
-      onclick: () => removeField(name) }, "Remove");
+    const remove = h("button", { type: "button", class: "pp-button pp-danger dz-small",
+      "aria-label": t("fields.remove", { name }), onclick: () => removeField(name) }, t("remove"));
     return h("tr", { "data-where": where, "data-field": name },
-      h("td", {}, nameInput, computed ? h("span", { class: "pp-badge dz-tag" }, "computed") : null),
+      h("td", {}, nameInput, computed ? h("span", { class: "pp-badge dz-tag" }, t("fields.computed")) : null),
       h("td", {}, typeSelect), h("td", {}, label), h("td", { class: "dz-center" }, req),
       h("td", {}, catalog), h("td", {}, enumInput), h("td", {}, remove));
   }));
@@ -328,8 +355,7 @@ function setRequired(name, on) {
 function renameField(old, input) {
   const name = input.value.trim();
   const props = def.jsonSchema.properties;
-  const error = !NAME.test(name) ? "a name is letters, digits and underscores, not starting with a digit"
-    : name !== old && name in props ? `there is a field ${name} already` : null;
+  const error = !NAME.test(name) ? t("fields.badName") : name !== old && name in props ? t("fields.exists", { name }) : null;
   if (error) { fieldError(input, error); return; }
   if (name === old) return;
   def.jsonSchema.properties = Object.fromEntries(Object.entries(props).map(([k, v]) => [k === old ? name : k, v]));
@@ -366,14 +392,14 @@ $("add-field").addEventListener("click", () => {
   let n = Object.keys(def.jsonSchema.properties).length + 1;
   while (`field_${n}` in def.jsonSchema.properties) n++;
   const name = `field_${n}`;
-  def.jsonSchema.properties[name] = { type: "string", title: "New field" };
+  def.jsonSchema.properties[name] = { type: "string", title: t("fields.newTitle") };
   const control = { type: "Control", scope: `#/properties/${name}` };
   if (Array.isArray(def.uiSchema?.elements)) def.uiSchema.elements.push(control);
   else if (!def.uiSchema || !Object.keys(def.uiSchema).length) def.uiSchema = { type: "VerticalLayout", elements: [control] };
   changed([renderFields]);
   const input = document.querySelector(`tr[data-field="${name}"] .dz-name`);
   input.focus(); input.select();
-  say(`Field ${name} added at the end of the form.`);
+  say("fields.added", { name });
 });
 
 function removeField(name) {
@@ -387,7 +413,7 @@ function removeField(name) {
   };
   prune(def.uiSchema);
   changed([renderFields]);
-  say(`Field ${name} removed, with its controls.`);
+  say("fields.removed", { name });
   $("add-field").focus();
 }
 
@@ -417,27 +443,27 @@ function renderStates() {
     .map((k) => h("option", { value: k }, k || "—")));
   $("initial-state").value = workflow.initial ?? "";
   $("workflow-roles").value = listOf(workflow.roles).join(", ");
-  $("role-options").replaceChildren(h("option", { value: "creator" }, "the document's creator"),
+  $("role-options").replaceChildren(h("option", { value: "creator" }, t("states.creator")),
     ...listOf(workflow.roles).map((r) => h("option", { value: r })));
   $("states").replaceChildren(...keys.map((key, index) => {
     const state = states[key] || {};
     const where = `workflow:/states/${escapePointer(key)}`;
-    const keyInput = h("input", { value: key, class: "dz-name", "aria-label": `Key of state ${index + 1}`,
+    const keyInput = h("input", { value: key, class: "dz-name", "aria-label": t("states.keyOf", { n: index + 1 }),
       spellcheck: "false" });
     keyInput.addEventListener("change", () => renameState(key, keyInput));
-    const label = h("input", { value: state.label ?? "", "aria-label": `Label of state ${key}`, "data-where": `${where}/label` });
+    const label = h("input", { value: state.label ?? "", "aria-label": t("states.labelOf", { key }), "data-where": `${where}/label` });
     label.addEventListener("input", () => { setOrDelete(state, "label", label.value); changed([], label); });
     const first = listOf(state.assignees)[0];
     const more = Math.max(0, listOf(state.assignees).length - 1);
     const role = h("input", { value: first?.creator ? "creator" : first?.role ?? "", list: "role-options",
-      "aria-label": `Assignee role of state ${key}`, "data-where": `${where}/assignees/0/role`, spellcheck: "false" });
-    const scope = h("input", { value: scopeText(first?.scope), "aria-label": `Assignee scope of state ${key}`,
-      placeholder: "e.g. department=department", disabled: !first || first.creator,
+      "aria-label": t("states.assigneeOf", { key }), "data-where": `${where}/assignees/0/role`, spellcheck: "false" });
+    const scope = h("input", { value: scopeText(first?.scope), "aria-label": t("states.scopeOf", { key }),
+      placeholder: t("states.scopeExample"), disabled: !first || first.creator,
       "data-where": `${where}/assignees/0/scope`, spellcheck: "false" });
     const setAssignee = () => {
       const rest = listOf(state.assignees).slice(1), value = role.value.trim();
       const parsed = parseScope(scope.value);
-      if (parsed === null) { fieldError(scope, "write key=CEL, key=CEL"); return; }
+      if (parsed === null) { fieldError(scope, t("states.badScope")); return; }
       const assignee = value === "creator" ? { creator: true } : value ? { role: value } : null;
       if (assignee?.role && Object.keys(parsed).length) assignee.scope = parsed;
       setOrDelete(state, "assignees", assignee ? [assignee, ...rest] : rest.length ? rest : null);
@@ -446,14 +472,14 @@ function renderStates() {
     };
     role.addEventListener("change", setAssignee);
     scope.addEventListener("change", setAssignee);
-    const final = h("input", { type: "checkbox", checked: state.final === true, "aria-label": `State ${key} is final`,
+    const final = h("input", { type: "checkbox", checked: state.final === true, "aria-label": t("states.isFinal", { key }),
       "data-where": `${where}/final` });
     final.addEventListener("change", () => { setOrDelete(state, "final", final.checked || null); changed([]); });
-    const remove = h("button", { type: "button", class: "pp-button pp-danger dz-small", "aria-label": `Remove state ${key}`,
-      onclick: () => { delete states[key]; changed([renderStates, renderTransitions]); $("add-state").focus(); } }, "Remove");
+    const remove = h("button", { type: "button", class: "pp-button pp-danger dz-small", "aria-label": t("states.remove", { key }),
+      onclick: () => { delete states[key]; changed([renderStates, renderTransitions]); $("add-state").focus(); } }, t("remove"));
     return h("tr", { "data-where": where, "data-state": key },
       h("td", {}, keyInput), h("td", {}, label),
-      h("td", {}, role, more ? h("span", { class: "dz-hint" }, `+${more} more in the JSON tab`) : null),
+      h("td", {}, role, more ? h("span", { class: "dz-hint" }, t("states.more", { n: more })) : null),
       h("td", {}, scope), h("td", { class: "dz-center" }, final), h("td", {}, remove));
   }));
 }
@@ -461,15 +487,15 @@ function renderStates() {
 function renameState(old, input) {
   const key = input.value.trim();
   const states = def.workflow.states;
-  const error = !NAME.test(key) ? "a key is letters, digits and underscores" : key !== old && key in states ? `there is a state ${key} already` : null;
+  const error = !NAME.test(key) ? t("states.badKey") : key !== old && key in states ? t("states.exists", { key }) : null;
   if (error) { fieldError(input, error); return; }
   if (key === old) return;
   def.workflow.states = Object.fromEntries(Object.entries(states).map(([k, v]) => [k === old ? key : k, v]));
   if (def.workflow.initial === old) def.workflow.initial = key;
-  for (const t of listOf(def.workflow.transitions)) {
-    if (Array.isArray(t.from)) t.from = t.from.map((s) => (s === old ? key : s));
-    else if (t.from === old) t.from = key;
-    if (t.to === old) t.to = key;
+  for (const tr of listOf(def.workflow.transitions)) {
+    if (Array.isArray(tr.from)) tr.from = tr.from.map((s) => (s === old ? key : s));
+    else if (tr.from === old) tr.from = key;
+    if (tr.to === old) tr.to = key;
   }
   changed([renderStates, renderTransitions]);
   document.querySelector(`tr[data-state="${CSS.escape(key)}"] .dz-name`)?.focus();
@@ -485,7 +511,7 @@ $("add-state").addEventListener("click", () => {
   def.workflow.states ||= {};
   let n = Object.keys(def.workflow.states).length + 1;
   while (`state_${n}` in def.workflow.states) n++;
-  def.workflow.states[`state_${n}`] = { label: "New state" };
+  def.workflow.states[`state_${n}`] = { label: t("states.newLabel") };
   changed([renderStates, renderTransitions]);
   const input = document.querySelector(`tr[data-state="state_${n}"] .dz-name`);
   input.focus(); input.select();
@@ -497,61 +523,62 @@ function renderTransitions() {
   const workflow = def.workflow && typeof def.workflow === "object" ? def.workflow : {};
   const transitions = Array.isArray(workflow.transitions) ? workflow.transitions : [];
   const states = Object.keys(workflow.states || {});
-  $("transitions").replaceChildren(...transitions.map((t, i) => {
+  $("transitions").replaceChildren(...transitions.map((tr, i) => {
     const where = `workflow:/transitions/${i}`;
-    const name = `transition ${i + 1}`;
+    const n = { n: i + 1 };
     const text = (key, label, attrs = {}) => {
-      const input = h("input", { value: t[key] ?? "", "aria-label": `${label} of ${name}`, "data-where": `${where}/${key}`,
+      const input = h("input", { value: tr[key] ?? "", "aria-label": t(label, n), "data-where": `${where}/${key}`,
         spellcheck: "false", ...attrs });
-      input.addEventListener("input", () => { setOrDelete(t, key, input.value.trim() === "" ? null : input.value); changed([], input); });
+      input.addEventListener("input", () => { setOrDelete(tr, key, input.value.trim() === "" ? null : input.value); changed([], input); });
       return input;
     };
-    const from = h("input", { value: listOf(t.from).join(", "), "aria-label": `From states of ${name}`,
+    const from = h("input", { value: listOf(tr.from).join(", "), "aria-label": t("transitions.fromOf", n),
       "data-where": `${where}/from`, spellcheck: "false" });
     from.addEventListener("input", () => {
       const list = split(from.value);
-      t.from = list.length === 1 ? list[0] : list;
+      tr.from = list.length === 1 ? list[0] : list;
       changed([], from);
     });
-    const to = h("select", { "aria-label": `Target state of ${name}`, "data-where": `${where}/to` },
-      [...new Set([...states, t.to ?? ""])].map((s) => h("option", { value: s }, s || "—")));
-    to.value = t.to ?? "";
-    to.addEventListener("change", () => { t.to = to.value; changed([]); });
-    const roles = h("input", { value: listOf(t.roles).join(", "), "aria-label": `Roles of ${name}`,
-      "data-where": `${where}/roles`, spellcheck: "false", placeholder: "assignees" });
-    roles.addEventListener("input", () => { setOrDelete(t, "roles", split(roles.value).length ? split(roles.value) : null); changed([], roles); });
-    const comment = h("input", { type: "checkbox", checked: t.comment_required === true,
-      "aria-label": `${name} requires a comment`, "data-where": `${where}/comment_required` });
-    comment.addEventListener("change", () => { setOrDelete(t, "comment_required", comment.checked || null); changed([]); });
-    const move = (step, label) => h("button", { type: "button", class: "pp-button dz-small dz-move",
-      "aria-label": `Move ${name} ${label}`, disabled: i + step < 0 || i + step >= transitions.length,
-      onclick: () => moveTransition(i, step, label) }, step < 0 ? "↑" : "↓");
-    const remove = h("button", { type: "button", class: "pp-button pp-danger dz-small", "aria-label": `Remove ${name}`,
-      onclick: () => { transitions.splice(i, 1); changed([renderTransitions]); $("add-transition").focus(); } }, "Remove");
-    const flags = [t.by === "creator" ? "creator only" : null, t.automatic ? "automatic" : null].filter(Boolean);
+    const to = h("select", { "aria-label": t("transitions.toOf", n), "data-where": `${where}/to` },
+      [...new Set([...states, tr.to ?? ""])].map((s) => h("option", { value: s }, s || "—")));
+    to.value = tr.to ?? "";
+    to.addEventListener("change", () => { tr.to = to.value; changed([]); });
+    const roles = h("input", { value: listOf(tr.roles).join(", "), "aria-label": t("transitions.rolesOf", n),
+      "data-where": `${where}/roles`, spellcheck: "false", placeholder: t("transitions.rolesPlaceholder") });
+    roles.addEventListener("input", () => { setOrDelete(tr, "roles", split(roles.value).length ? split(roles.value) : null); changed([], roles); });
+    const comment = h("input", { type: "checkbox", checked: tr.comment_required === true,
+      "aria-label": t("transitions.commentOf", n), "data-where": `${where}/comment_required` });
+    comment.addEventListener("change", () => { setOrDelete(tr, "comment_required", comment.checked || null); changed([]); });
+    const move = (step) => h("button", { type: "button", class: "pp-button dz-small dz-move", "data-step": String(step),
+      "aria-label": t(step < 0 ? "transitions.up" : "transitions.down", n), disabled: i + step < 0 || i + step >= transitions.length,
+      onclick: () => moveTransition(i, step) }, step < 0 ? "↑" : "↓");
+    const remove = h("button", { type: "button", class: "pp-button pp-danger dz-small", "aria-label": t("transitions.remove", n),
+      onclick: () => { transitions.splice(i, 1); changed([renderTransitions]); $("add-transition").focus(); } }, t("remove"));
+    const flags = [tr.by === "creator" ? t("transitions.creatorOnly") : null, tr.automatic ? t("transitions.automatic") : null]
+      .filter(Boolean);
     return h("tr", { "data-where": where, "data-index": String(i) },
-      h("td", { class: "dz-order" }, h("span", { class: "dz-index" }, String(i + 1)), move(-1, "up"), move(1, "down")),
-      h("td", {}, text("action", "Action"), flags.length ? h("span", { class: "dz-hint" }, flags.join(", ")) : null),
-      h("td", {}, text("label", "Label")), h("td", {}, from), h("td", {}, to), h("td", {}, roles),
-      h("td", { class: "dz-when" }, text("when", "Condition", { class: "dz-code", placeholder: "always" })),
+      h("td", { class: "dz-order" }, h("span", { class: "dz-index" }, String(i + 1)), move(-1), move(1)),
+      h("td", {}, text("action", "transitions.actionOf"), flags.length ? h("span", { class: "dz-hint" }, flags.join(", ")) : null),
+      h("td", {}, text("label", "transitions.labelOf")), h("td", {}, from), h("td", {}, to), h("td", {}, roles),
+      h("td", { class: "dz-when" }, text("when", "transitions.conditionOf", { class: "dz-code", placeholder: t("transitions.always") })),
       h("td", { class: "dz-center" }, comment), h("td", {}, remove));
   }));
 }
 
-function moveTransition(index, step, label) {
+function moveTransition(index, step) {
   const list = def.workflow.transitions;
   [list[index], list[index + step]] = [list[index + step], list[index]];
   changed([renderTransitions]);
-  const button = document.querySelector(`#transitions tr[data-index="${index + step}"] [aria-label$="${label}"]`);
+  const button = document.querySelector(`#transitions tr[data-index="${index + step}"] [data-step="${step}"]`);
   (button && !button.disabled ? button : document.querySelector(`#transitions tr[data-index="${index + step}"] input`))?.focus();
-  say(`Transition moved to position ${index + step + 1}.`);
+  say("transitions.moved", { n: index + step + 1 });
 }
 
 $("add-transition").addEventListener("click", () => {
   def.workflow.transitions ||= [];
   const states = Object.keys(def.workflow.states || {});
   const from = states.find((s) => !def.workflow.states[s]?.final) ?? "";
-  def.workflow.transitions.push({ action: "new_action", label: "New action", from, to: from });
+  def.workflow.transitions.push({ action: "new_action", label: t("transitions.newLabel"), from, to: from });
   changed([renderTransitions]);
   const row = document.querySelector(`#transitions tr[data-index="${def.workflow.transitions.length - 1}"]`);
   row.querySelector("input").focus(); row.querySelector("input").select();
@@ -569,11 +596,12 @@ function syncJson(from) {
   }
 }
 
-function jsonError(area, message) {
+function jsonError(area, key, params) {
   const holder = area.parentElement;
   holder.querySelector(".dz-json-error")?.remove();
-  if (!message) { if (!area.dataset.problem) area.removeAttribute("aria-invalid"); return; }
-  const note = h("p", { class: "dz-problem dz-json-error", id: `${area.id}-error` }, message);
+  if (!key) { if (!area.dataset.problem) area.removeAttribute("aria-invalid"); return; }
+  const note = h("p", { class: "dz-problem dz-json-error", id: `${area.id}-error` });
+  write(note, key, params);
   area.after(note);
   area.setAttribute("aria-invalid", "true");
   area.setAttribute("aria-describedby", note.id);
@@ -587,11 +615,11 @@ for (const [id, part] of Object.entries(JSON_PARTS)) {
     try {
       value = JSON.parse($(id).value);
     } catch (error) { // say so once the typing pauses
-      pending = setTimeout(() => jsonError($(id), `Not valid JSON yet: ${error.message}. The editors keep the last valid version.`), DEBOUNCE_MS);
+      pending = setTimeout(() => jsonError($(id), "json.invalid", { message: error.message }), DEBOUNCE_MS);
       return;
     }
     if (part !== "uiSchema" && (value === null || typeof value !== "object" || Array.isArray(value))) {
-      pending = setTimeout(() => jsonError($(id), "Must be a JSON object { … }."), DEBOUNCE_MS);
+      pending = setTimeout(() => jsonError($(id), "json.notObject"), DEBOUNCE_MS);
       return;
     }
     jsonError($(id), null);
@@ -606,19 +634,21 @@ async function save() {
   const { saveDraft } = await graphql(api, "mutation($i: DraftInput!) { saveDraft(input: $i) { key saved } }", { i: draftInput() });
   status.saved = saveDraft.saved; status.dirty = false; status.isNew = false;
   updateBadge();
+  history.replaceState(null, "", `#${def.key}`); // a new type's draft reopens on reload
+  await loadTypes(def.key);
 }
 
 $("save").addEventListener("click", async () => {
-  alertBox("");
+  alertBox(null);
   try {
     await save();
-    say(`Draft saved at ${new Date().toLocaleTimeString()}.`);
+    say("save.done", { time: new Date().toLocaleTimeString(language()) });
     refreshNow();
-  } catch (error) { alertBox(error.message); }
+  } catch (error) { alertBox("error.server", { message: error.message }); }
 });
 
 $("publish").addEventListener("click", async () => {
-  alertBox("");
+  alertBox(null);
   const button = $("publish");
   button.disabled = true;
   try {
@@ -627,25 +657,28 @@ $("publish").addEventListener("click", async () => {
       ... on Published { documentType { key version } }
       ... on DefinitionRejected { message problems { where message } } } }`, { k: def.key });
     if (outcome.__typename === "DefinitionRejected") {
-      showProblems(outcome.problems, selectTab);
-      alertBox(`Not published: ${outcome.message} See the problems beside each element.`);
+      placeProblems(outcome.problems);
+      alertBox("publish.rejected", { message: outcome.message });
       return;
     }
     status = { saved: false, dirty: false, isNew: false, version: outcome.documentType.version };
     updateBadge();
-    say(`Published version ${status.version} of ${def.key}. New documents use it; running ones stay on theirs.`);
+    say("publish.done", { version: status.version, key: def.key });
     await loadTypes(def.key);
-    loadVersions(def.key, { isNew: status.isNew, say, alertBox });
+    loadVersions(def.key, { isNew: false, say, alertBox });
   } catch (error) {
-    alertBox(error.message);
+    alertBox("error.server", { message: error.message });
   } finally {
     button.disabled = false;
   }
 });
 
-function say(text) { $("status").textContent = text || ""; }
-function alertBox(text) {
-  $("alert").replaceChildren(...(text ? [h("p", { class: "pp-alert-box" }, text)] : []));
+/** Report to the page, as a text of designer-i18n.js with its parameters; no key clears. */
+function say(key, params) { write($("status"), key, params); }
+function alertBox(key, params) {
+  const box = h("p", { class: "pp-alert-box" });
+  write(box, key, params);
+  $("alert").replaceChildren(...(key ? [box] : []));
 }
 
 window.addEventListener("beforeunload", (event) => { if (status.dirty) event.preventDefault(); });
@@ -683,6 +716,23 @@ const PREVIEW_FOR = { "tab-fields": "tab-preview", "tab-states": "tab-diagram", 
 const selectTab = tabList(document.querySelector('.dz-editor [role="tablist"]'), (id) => {
   if (PREVIEW_FOR[id]) selectPreview(PREVIEW_FOR[id]);
 });
+
+// ---------------------------------------------------------------- language
+
+/** Fixed texts and messages translate in place; what is drawn from data is drawn again. */
+function switchLanguage(name) {
+  setLanguage(name);
+  renderPicker($("type-picker").value);
+  if (!def) return;
+  renderFields(); renderStates(); renderTransitions(); updateBadge();
+  showProblems(problems, selectTab);
+  redrawVersions();
+}
+
+for (const button of document.querySelectorAll("[data-language]")) {
+  button.addEventListener("click", () => switchLanguage(button.dataset.language));
+}
+translatePage();
 
 await customElements.whenDefined("parapheur-form");
 start();
