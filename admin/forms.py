@@ -1,12 +1,22 @@
-"""Custom back-office forms: what is more than editing one row."""
+"""Custom back-office forms: what is more than editing one row.
 
+Each form is an action on one organisation. Platform administrators name the organisation
+(a slug field first in the form); an organisation administrator's forms act on their own
+organisation, which the tenant layer puts in `request.state.organisation`.
+"""
+
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from piccolo_admin.endpoints import FormConfig
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 from starlette.requests import Request
 
+from admin.tenancy import AdministeredOrganisation
 from models import jobs
 from models.accounts import AccountError, assign_role, create_token, create_user, organisation_by_slug, revoke_role
 from models.catalog_import import CatalogImportError, import_csv
@@ -16,55 +26,44 @@ from models.templates import TemplateError, install_template
 TEMPLATES = Path(__file__).resolve().parent.parent / "ui-schemas"
 
 
-async def _organisation(slug: str) -> int:
+async def _organisation(slug: str) -> AdministeredOrganisation:
     """Form errors are ValueErrors: piccolo-admin shows their message beside the form."""
     try:
-        return await organisation_by_slug(slug)
+        return AdministeredOrganisation(await organisation_by_slug(slug), slug)
     except AccountError as error:
         raise ValueError(str(error)) from None
 
 
 class RetryJob(BaseModel):
-    organisation: str = Field(description="Organisation slug")
     job_id: int = Field(description="Id of a FAILED job (Automation > Outbox job)")
 
 
-async def retry_job(request: Request, data: RetryJob) -> str:
-    retried = await jobs.retry(data.job_id, await _organisation(data.organisation))
+async def retry_job(organisation: AdministeredOrganisation, data: RetryJob) -> str:
+    retried = await jobs.retry(data.job_id, organisation.id)
     if retried is None:
-        raise ValueError(f"Job {data.job_id} is not a FAILED job of {data.organisation}.")
+        raise ValueError(f"Job {data.job_id} is not a FAILED job of {organisation.slug}.")
     return f"Job {data.job_id} ({retried['action']}) will run again."
 
 
 class PartnerToken(BaseModel):
-    organisation: str = Field(description="Organisation slug")
     partner_code: str = Field(description="Partner code (e.g. ACME)")
     days: int = Field(default=365, ge=1, le=3650)
     label: str = "partner portal"
 
 
-async def partner_token(request: Request, data: PartnerToken) -> str:
+async def partner_token(organisation: AdministeredOrganisation, data: PartnerToken) -> str:
     try:
-        token = await create_token(organisation_slug=data.organisation, partner_code=data.partner_code,
+        token = await create_token(organisation_slug=organisation.slug, partner_code=data.partner_code,
                                    lifetime=timedelta(days=data.days), label=data.label)
     except AccountError as error:
         raise ValueError(str(error)) from None
     return f"Token (shown once, store it now; read-only, sees only {data.partner_code}'s documents): {token}"
 
 
-FORMS = [
-    FormConfig(name="Retry a failed job", pydantic_model=RetryJob, endpoint=retry_job,
-               description="Runs a FAILED job again with a fresh budget of attempts.", form_group="Automation"),
-    FormConfig(name="Create a partner API token", pydantic_model=PartnerToken, endpoint=partner_token,
-               description="A read-only token for a partner portal; shown once.", form_group="Organisations"),
-]
-
 
 class NewUser(BaseModel):
-    organisation: str = Field(description="Organisation slug")
     username: str = Field(min_length=2, max_length=100)
     email: str
-    password: str = Field(min_length=8, description="At least 8 characters")
     display_name: str = ""
     roles: list[str] = Field(default_factory=list, description="One per item: role or role:key=value,key=value "
                              "(e.g. service_manager:department=IT)")
@@ -89,39 +88,39 @@ def _role_lines(text: str) -> list[tuple[str, dict[str, str] | None]]:
     return roles
 
 
-async def new_user(request: Request, data: NewUser) -> str:
+async def new_user(organisation: AdministeredOrganisation, data: NewUser) -> str:
+    password = secrets.token_urlsafe(12)
     try:
         user_id = await create_user(
-            organisation_slug=data.organisation, username=data.username, email=data.email, password=data.password,
+            organisation_slug=organisation.slug, username=data.username, email=data.email, password=password,
             display_name=data.display_name or data.username, roles=_role_lines("\n".join(data.roles)),
             is_admin=data.administrator,
         )
     except AccountError as error:
         raise ValueError(str(error)) from None
-    return f"User {data.username} created (id {user_id})."
+    return (f"User {data.username} created (id {user_id}). Initial password, shown once: {password} "
+            "(hand it over privately; the portal's Change password replaces it).")
 
 
 class RoleChange(BaseModel):
-    organisation: str = Field(description="Organisation slug")
     username: str
     role: str = Field(description="role or role:key=value,key=value")
     revoke: bool = Field(default=False, description="Tick to revoke instead of assign")
 
 
-async def change_role(request: Request, data: RoleChange) -> str:
+async def change_role(organisation: AdministeredOrganisation, data: RoleChange) -> str:
     [(role, scope)] = _role_lines(data.role) or [("", None)]
     try:
         if data.revoke:
-            count = await revoke_role(data.organisation, data.username, role, scope)
+            count = await revoke_role(organisation.slug, data.username, role, scope)
             return f"Revoked {count} assignment(s) of {role} from {data.username}."
-        await assign_role(data.organisation, data.username, role, scope)
+        await assign_role(organisation.slug, data.username, role, scope)
     except AccountError as error:
         raise ValueError(str(error)) from None
     return f"{data.username} now holds {data.role}."
 
 
 class CatalogImport(BaseModel):
-    organisation: str = Field(description="Organisation slug")
     catalog: str = Field(description="Catalog key, e.g. suppliers, analytic_codes, budgets")
     csv_lines: list[str] = Field(
         description="One CSV line per item, the first the header: code,label then any extra columns (email, siren…)"
@@ -129,9 +128,9 @@ class CatalogImport(BaseModel):
     deactivate_missing: bool = Field(default=False, description="Deactivate entries absent from the file")
 
 
-async def catalog_import(request: Request, data: CatalogImport) -> str:
+async def catalog_import(organisation: AdministeredOrganisation, data: CatalogImport) -> str:
     try:
-        report = await import_csv(data.organisation, data.catalog, "\n".join(data.csv_lines),
+        report = await import_csv(organisation.slug, data.catalog, "\n".join(data.csv_lines),
                                   deactivate_missing=data.deactivate_missing)
     except CatalogImportError as error:
         raise ValueError(str(error)) from None
@@ -139,28 +138,65 @@ async def catalog_import(request: Request, data: CatalogImport) -> str:
 
 
 class TemplateInstall(BaseModel):
-    organisation: str = Field(description="Organisation slug")
     template: str = Field(description="Folder name in ui-schemas/, e.g. purchase_request")
 
 
-async def template_install(request: Request, data: TemplateInstall) -> str:
-    organisation = await _organisation(data.organisation)
+async def template_install(organisation: AdministeredOrganisation, data: TemplateInstall) -> str:
     if not data.template.replace("_", "").isalnum():
         raise ValueError(f"{data.template!r} is not a template name.")
     try:
-        version = await install_template(organisation, TEMPLATES / data.template)
+        version = await install_template(organisation.id, TEMPLATES / data.template)
     except (TemplateError, DefinitionRejected) as error:
         raise ValueError(str(error)) from None
     return f"{version.name} installed as version {version.version}."
 
 
-FORMS += [
-    FormConfig(name="Create a user", pydantic_model=NewUser, endpoint=new_user,
-               description="A member of an organisation, with scoped roles.", form_group="Organisations"),
-    FormConfig(name="Assign or revoke a role", pydantic_model=RoleChange, endpoint=change_role,
-               description="Roles may be scoped, e.g. service_manager:department=IT.", form_group="Organisations"),
-    FormConfig(name="Import a catalog from CSV", pydantic_model=CatalogImport, endpoint=catalog_import,
-               description="code,label plus extra columns; errors are reported by line.", form_group="Definitions"),
-    FormConfig(name="Install a template", pydantic_model=TemplateInstall, endpoint=template_install,
-               description="Publish a template of ui-schemas/ as a new version.", form_group="Definitions"),
+
+Action = Callable[[AdministeredOrganisation, Any], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class Form:
+    name: str
+    model: type[BaseModel]
+    action: Action
+    description: str
+    group: str
+
+    def for_organisation(self) -> FormConfig:
+        """Acts on the organisation the signed-in organisation administrator runs."""
+        async def endpoint(request: Request, data: BaseModel) -> str:
+            return await self.action(request.state.organisation, data)
+
+        return FormConfig(name=self.name, pydantic_model=self.model, endpoint=endpoint,
+                          description=self.description, form_group=self.group)
+
+    def for_platform(self) -> FormConfig:
+        """Asks which organisation first (platform administrators see them all)."""
+        fields: dict[str, Any] = {"organisation": (str, Field(description="Organisation slug"))}
+        fields.update({name: (field.annotation, field) for name, field in self.model.model_fields.items()})
+        model = create_model(self.model.__name__, **fields)
+
+        async def endpoint(request: Request, data: Any) -> str:
+            values = data.model_dump()
+            organisation = await _organisation(values.pop("organisation"))
+            return await self.action(organisation, self.model(**values))
+
+        return FormConfig(name=self.name, pydantic_model=model, endpoint=endpoint,
+                          description=self.description, form_group=self.group)
+
+
+FORMS = [
+    Form("Create a user", NewUser, new_user, "A member with scoped roles; the initial password is shown once.",
+         "Organisations"),
+    Form("Assign or revoke a role", RoleChange, change_role,
+         "Roles may be scoped, e.g. service_manager:department=IT.", "Organisations"),
+    Form("Create a partner API token", PartnerToken, partner_token,
+         "A read-only token for a partner portal; shown once.", "Organisations"),
+    Form("Import a catalog from CSV", CatalogImport, catalog_import,
+         "code,label plus extra columns; errors are reported by line.", "Definitions"),
+    Form("Install a template", TemplateInstall, template_install,
+         "Publish a template of ui-schemas/ as a new version.", "Definitions"),
+    Form("Retry a failed job", RetryJob, retry_job, "Runs a FAILED job again with a fresh budget of attempts.",
+         "Automation"),
 ]

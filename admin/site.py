@@ -1,23 +1,29 @@
-"""The back-office at /admin/: piccolo-admin over our tables, for platform administrators.
+"""The back-office at /admin/: piccolo-admin over our tables.
 
-Logging in needs a piccolo `admin` user (the demo's `admin`); piccolo-admin brings session
-auth, CSRF protection and its French and English translations. The audit tables (history,
-usage events, published versions) are read-only here: writes are refused with a message,
-and the database triggers refuse them anyway.
+Two audiences share one login page. Platform administrators (piccolo superusers) get every
+table of every organisation. Organisation administrators (a membership flagged admin, or the
+`admin` role; their user has piccolo's `admin` flag so they may log in) get a second
+piccolo-admin whose rows are scoped to their organisation by admin.tenancy. Anyone else
+signed in is refused. piccolo-admin brings session auth, CSRF protection and its French and
+English translations. The audit tables (history, usage events, published versions) are
+read-only: writes are refused with a message, and the database triggers refuse them anyway.
 """
 
 from datetime import timedelta
 
 from piccolo.apps.user.tables import BaseUser
 from piccolo_admin.endpoints import TableConfig, create_admin
+from piccolo_admin.translations.data import ENGLISH, FRENCH
 from piccolo_api.crud.endpoints import PiccoloCRUD
 from piccolo_api.crud.validators import Validators
 from piccolo_api.session_auth.tables import SessionsBase
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.types import ASGIApp
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from admin.forms import FORMS
+from admin.tenancy import AdministeredOrganisation, TenantScope
 from models.tables import (
     ApiToken,
     Attachment,
@@ -41,6 +47,7 @@ from models.tables import (
     UsageEvent,
     WebhookEndpoint,
 )
+from models.viewers import admin_viewer
 
 READ_ONLY_REASONS = {
     HistoryEntry: "History entries are immutable: they form the audit trail's hash chain.",
@@ -67,7 +74,12 @@ GROUPS = {
 }
 
 
-def table_configs() -> list[TableConfig]:
+ORGANISATION_READ_ONLY = {
+    Organisation: "Your organisation's settings (quota, platform) are kept by the platform administrators.",
+}
+
+
+def table_configs(read_only: dict[type, str]) -> list[TableConfig]:
     """Every table, with useful columns, filters and menu groups."""
     visible = {
         Document: [Document.id, Document.number, Document.document_type, Document.state, Document.version,
@@ -96,7 +108,7 @@ def table_configs() -> list[TableConfig]:
     configs = []
     for group, tables in GROUPS.items():
         for table in tables:
-            reason = READ_ONLY_REASONS.get(table)
+            reason = read_only.get(table)
             configs.append(
                 TableConfig(
                     table,
@@ -109,11 +121,10 @@ def table_configs() -> list[TableConfig]:
     return configs
 
 
-def create_admin_app(*, production: bool = False) -> ASGIApp:
-    """`production` (the platform is served over HTTPS) makes session cookies Secure."""
+def _piccolo_admin(tables: list[TableConfig], forms: list, production: bool) -> ASGIApp:
     return create_admin(
-        table_configs(),
-        forms=FORMS,
+        tables,
+        forms=forms,
         auth_table=BaseUser,
         session_table=SessionsBase,
         session_expiry=timedelta(hours=8),
@@ -121,4 +132,46 @@ def create_admin_app(*, production: bool = False) -> ASGIApp:
         sidebar_links={"Designer": "/admin/designer/", "GraphQL API": "/graphql", "Portal": "/"},
         auto_include_related=False,
         production=production,
+        translations=[ENGLISH, FRENCH],
     )
+
+
+class AdminDispatch:
+    """Sends each /admin/ request to the platform or the organisation back-office by who is
+    signed in; the login page, its assets and translations are the same in both."""
+
+    def __init__(self, platform: ASGIApp, organisation: ASGIApp):
+        self.platform = platform
+        self.organisation = organisation
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        root = scope.get("root_path", "")
+        path = scope["path"][len(root):] if scope["path"].startswith(root) else scope["path"]
+        token = HTTPConnection(scope).cookies.get("id") if scope["type"] == "http" else None
+        if not path.startswith("/api/") or not token:
+            await self.platform(scope, receive, send)
+            return
+        user_id = await SessionsBase.get_user_id(token)
+        user = await BaseUser.select(BaseUser.superuser).where(BaseUser.id == user_id).first() if user_id else None
+        if user is None or user["superuser"]:
+            await self.platform(scope, receive, send)  # piccolo-admin's own checks answer the unknown
+            return
+        viewer = await admin_viewer(user_id)
+        if viewer is None:
+            refusal = JSONResponse({"detail": "You administer no organisation: ask a platform administrator."}, 403)
+            await refusal(scope, receive, send)
+            return
+        organisation = AdministeredOrganisation(viewer.organisation.id, viewer.organisation.slug)
+        await self.organisation({**scope, "state": {**scope.get("state", {}), "organisation": organisation}},
+                                receive, send)
+
+
+def create_admin_app(*, production: bool = False) -> ASGIApp:
+    """`production` (the platform is served over HTTPS) makes session cookies Secure."""
+    platform = _piccolo_admin(table_configs(READ_ONLY_REASONS), [form.for_platform() for form in FORMS], production)
+    tenant_configs = table_configs(READ_ONLY_REASONS | ORGANISATION_READ_ONLY)
+    organisation = TenantScope(
+        _piccolo_admin(tenant_configs, [form.for_organisation() for form in FORMS], production),
+        [config.table_class for config in tenant_configs],
+    )
+    return AdminDispatch(platform, organisation)

@@ -1,5 +1,5 @@
-"""Per-request context: the viewer behind the bearer token (or the portal's session cookie)
-and the request's DataLoaders."""
+"""Per-request context: the viewer behind the bearer token (or the portal's session cookie, or
+an organisation administrator's /admin/ login) and the request's DataLoaders."""
 
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -10,7 +10,7 @@ from starlette.requests import Request
 
 from graphql_api.errors import Unauthenticated
 from graphql_api.loaders import Loaders
-from models.viewers import Viewer, viewer_for_token
+from models.viewers import Viewer, viewer_for_admin_session, viewer_for_token
 
 
 @dataclass
@@ -35,6 +35,7 @@ class Context:
 
 
 SESSION_COOKIE = "parapheur_session"
+ADMIN_SESSION_COOKIE = "id"  # piccolo-admin's (HttpOnly, SameSite=Lax: no cross-site POST carries it)
 
 
 def bearer_token(headers: Any) -> str | None:
@@ -54,5 +55,8 @@ async def build_context(
 ) -> Context:
     token = request_token(request)
     viewer = await viewer_for_token(token) if token else None
+    admin_session = request.cookies.get(ADMIN_SESSION_COOKIE) if token is None else None
+    if admin_session:
+        viewer = await viewer_for_admin_session(admin_session)
     return Context(request=request, viewer=viewer, token_presented=token is not None, token_lifetime=token_lifetime,
                    webhook_allow_http_hosts=webhook_allow_http_hosts, response=response)

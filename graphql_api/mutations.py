@@ -1,13 +1,15 @@
 """Write side of the API. Business refusals come back as result types, never as errors."""
 
 import strawberry
+from piccolo_api.session_auth.tables import SessionsBase
 from strawberry.types import Info
 
-from graphql_api.context import SESSION_COOKIE, request_token
+from graphql_api.context import ADMIN_SESSION_COOKIE, SESSION_COOKIE, request_token
 from graphql_api.errors import ApiError, Forbidden, NotFoundError
 from graphql_api.inputs import CreateDocumentInput, TransitionInput, UpdateDocumentInput
 from graphql_api.types import (
     ActionRefused,
+    ChangePasswordResult,
     Document,
     DocumentPayload,
     DocumentResult,
@@ -16,6 +18,8 @@ from graphql_api.types import (
     LoginFailed,
     LoginResult,
     LoginSuccess,
+    PasswordChanged,
+    PasswordRejected,
     RefusalReason,
     ValidationFailed,
     VersionConflict,
@@ -24,6 +28,7 @@ from graphql_api.types import (
     WebhookRegistration,
 )
 from models import documents, jobs, webhook_endpoints
+from models.accounts import AccountError, change_password
 from models.outcomes import Conflict, Invalid, NotFound, Outcome, Refusal, Saved
 from models.viewers import login as open_session
 from models.viewers import revoke_token
@@ -70,9 +75,30 @@ class Mutation:
         token = request_token(request) if request is not None else None
         if token:
             await revoke_token(token)
+        admin_session = request.cookies.get(ADMIN_SESSION_COOKIE) if request is not None else None
+        if admin_session:  # signed in through /admin/: that session ends too
+            await SessionsBase.remove_session(admin_session)
         if info.context.response is not None:
             info.context.response.delete_cookie(SESSION_COOKIE, path="/")
-        return token is not None
+            if admin_session:
+                info.context.response.delete_cookie(ADMIN_SESSION_COOKIE, path="/")
+        return token is not None or bool(admin_session)
+
+    @strawberry.mutation(description="Replace your password; your other sessions end.")
+    async def change_password(self, info: Info, current_password: str, new_password: str) -> ChangePasswordResult:
+        viewer = info.context.require_viewer()
+        if viewer.is_partner:
+            raise Forbidden("A partner token has no password.")
+        if len(current_password) > 1_000 or len(new_password) > 1_000:
+            return PasswordRejected(message="Passwords are at most 1,000 characters.")
+        request = info.context.request
+        try:
+            await change_password(viewer.user_id, viewer.username, current_password, new_password,
+                                  keep_token=request_token(request) if request is not None else None,
+                                  keep_admin_session=request.cookies.get(ADMIN_SESSION_COOKIE) if request else None)
+        except AccountError as error:
+            return PasswordRejected(message=f"Password not changed: {error}.")
+        return PasswordChanged(message="Password changed; your other sessions are closed.")
 
     @strawberry.mutation
     async def create_document(self, info: Info, input: CreateDocumentInput) -> DocumentResult:

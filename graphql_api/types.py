@@ -388,6 +388,19 @@ LoginResult = Annotated[LoginSuccess | LoginFailed, strawberry.union("LoginResul
 
 
 @strawberry.type
+class PasswordChanged:
+    message: str
+
+
+@strawberry.type
+class PasswordRejected:
+    message: str
+
+
+ChangePasswordResult = Annotated[PasswordChanged | PasswordRejected, strawberry.union("ChangePasswordResult")]
+
+
+@strawberry.type
 class DocumentPayload:
     document: Document
 

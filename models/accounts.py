@@ -5,7 +5,7 @@ from datetime import timedelta
 from piccolo.apps.user.tables import BaseUser
 
 from models.database import write_transaction
-from models.tables import Membership, Organisation, Partner, Role, RoleAssignment
+from models.tables import ApiToken, Membership, Organisation, Partner, Role, RoleAssignment
 from models.viewers import issue_token
 
 
@@ -32,7 +32,8 @@ async def create_user(
     roles: list[tuple[str, dict[str, str] | None]],
     is_admin: bool = False,
 ) -> int:
-    """A new user, member of one organisation, with scoped roles; all or nothing."""
+    """A new user, member of one organisation, with scoped roles; all or nothing. An organisation
+    administrator also gets piccolo's `admin` flag, which lets them sign in to /admin/."""
     organisation_id = await organisation_by_slug(organisation_slug)
     if await BaseUser.exists().where(BaseUser.username == username):
         raise AccountError(f"username {username!r} is taken")
@@ -47,7 +48,7 @@ async def create_user(
     except ValueError as error:
         raise AccountError(str(error)) from None
     async with write_transaction():
-        user = BaseUser(username=username, email=email, password=password, active=True)
+        user = BaseUser(username=username, email=email, password=password, active=True, admin=is_admin)
         await user.save()
         await Membership.insert(
             Membership(organisation=organisation_id, user=user.id, display_name=display_name, is_admin=is_admin)
@@ -121,3 +122,33 @@ async def revoke_role(organisation_slug: str, username: str, role: str, scope: d
     if doomed:
         await RoleAssignment.delete().where(RoleAssignment.id.is_in(doomed))
     return len(doomed)
+
+
+async def change_password(user_id: int, username: str, current: str, new: str, *, keep_token: str | None,
+                          keep_admin_session: str | None) -> None:
+    """Check the current password, store the new one, and end the user's other sessions (portal
+    logins and /admin/ sessions, all but the one asking): a password is often changed because it
+    leaked."""
+    from piccolo_api.session_auth.tables import SessionsBase
+
+    from models.viewers import check_password, hash_token
+
+    if await check_password(username, current) != user_id:
+        raise AccountError("the current password is wrong")
+    if new == current:
+        raise AccountError("the new password must differ from the current one")
+    if len(new) < 10:
+        raise AccountError("the new password is too short (at least 10 characters)")
+    try:
+        BaseUser._validate_password(new)
+    except ValueError as error:
+        raise AccountError(str(error)) from None
+    async with write_transaction():
+        await BaseUser.update({BaseUser.password: BaseUser.hash_password(new)}).where(BaseUser.id == user_id)
+        kept = hash_token(keep_token) if keep_token else ""
+        await ApiToken.update({ApiToken.revoked: True}).where(
+            (ApiToken.user == user_id) & (ApiToken.label == "login") & (ApiToken.token_hash != kept)
+        )
+        await SessionsBase.delete().where(
+            (SessionsBase.user_id == user_id) & (SessionsBase.token != (keep_admin_session or ""))
+        )

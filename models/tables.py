@@ -1,6 +1,7 @@
 """The database schema: every table carries its organisation so no query can cross tenants.
 
 Piccolo tables only; the stores next to this module hold the queries and the transactions.
+`get_readable` names a row in the back-office's lists and foreign-key pickers.
 Immutability (published versions, history) is enforced by triggers created in the migration,
 so even a hand-written SQL statement cannot rewrite the audit trail.
 """
@@ -17,6 +18,7 @@ from piccolo.columns import (
     Varchar,
 )
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.readable import Readable
 from piccolo.table import Table
 
 
@@ -36,6 +38,10 @@ class Organisation(Table, tablename="organisation"):
     )
     created_at = Timestamptz(default=TimestamptzNow())
 
+    @classmethod
+    def get_readable(cls) -> Readable:
+        return Readable(template="%s", columns=[cls.slug])
+
 
 class Membership(Table, tablename="membership"):
     organisation = ForeignKey(Organisation, null=False)
@@ -48,6 +54,10 @@ class Role(Table, tablename="role"):
     organisation = ForeignKey(Organisation, null=False)
     key = Varchar(length=64)
     label = Varchar(length=200)
+
+    @classmethod
+    def get_readable(cls) -> Readable:
+        return Readable(template="%s", columns=[cls.key])
 
 
 class RoleAssignment(Table, tablename="role_assignment"):
@@ -75,6 +85,10 @@ class Partner(Table, tablename="partner"):
     email = Varchar(length=254, null=True, default=None)
     electronic_address = Varchar(length=254, null=True, default=None)
 
+    @classmethod
+    def get_readable(cls) -> Readable:
+        return Readable(template="%s", columns=[cls.code])
+
 
 class ApiToken(Table, tablename="api_token"):
     """Bearer tokens: only the SHA-256 of the secret is stored."""
@@ -96,6 +110,10 @@ class DocumentType(Table, tablename="document_type"):
     category = Varchar(length=64, default="other")
     number_prefix = Varchar(length=16)
     current_version = Integer(default=0, help_text="0 until the first version is published.")
+
+    @classmethod
+    def get_readable(cls) -> Readable:
+        return Readable(template="%s", columns=[cls.key])
 
 
 class DocumentTypeVersion(Table, tablename="document_type_version"):
@@ -202,6 +220,10 @@ class Catalog(Table, tablename="catalog"):
     organisation = ForeignKey(Organisation, null=False)
     key = Varchar(length=64)
     label = Varchar(length=200)
+
+    @classmethod
+    def get_readable(cls) -> Readable:
+        return Readable(template="%s", columns=[cls.key])
 
 
 class CatalogEntry(Table, tablename="catalog_entry"):

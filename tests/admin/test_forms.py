@@ -13,11 +13,18 @@ from admin.forms import (
     new_user,
     template_install,
 )
+from admin.tenancy import AdministeredOrganisation
 from models.catalog_import import CatalogImportError, parse_rows
 from models.tables import CatalogEntry, DocumentTypeVersion, RoleAssignment
-from models.viewers import grants_of
+from models.viewers import check_password, grants_of
 
 pytestmark = pytest.mark.usefixtures("demo")
+
+
+@pytest.fixture
+def organisation(demo) -> AdministeredOrganisation:
+    """What the forms act on: the demo organisation (as an organisation administrator's are)."""
+    return AdministeredOrganisation(demo, "demo")
 
 SUPPLIERS = (
     "code,label,email,siren\n"
@@ -26,9 +33,9 @@ SUPPLIERS = (
 )
 
 
-async def test_csv_import_adds_and_updates_entries():
-    form = CatalogImport(organisation="demo", catalog="suppliers", csv_lines=SUPPLIERS.splitlines())
-    message = await catalog_import(None, form)
+async def test_csv_import_adds_and_updates_entries(organisation):
+    form = CatalogImport(catalog="suppliers", csv_lines=SUPPLIERS.splitlines())
+    message = await catalog_import(organisation, form)
     assert message == "2 entries imported into suppliers"
     delta = await CatalogEntry.select().where(CatalogEntry.code == "DELTA").first()
     assert delta["label"] == "Delta Bureautique" and "contact@delta.example" in str(delta["extra"])
@@ -46,30 +53,32 @@ def test_csv_errors_are_reported_by_line():
         parse_rows("name,email\nx,y\n")
 
 
-async def test_a_bad_csv_imports_nothing():
+async def test_a_bad_csv_imports_nothing(organisation):
     before = await CatalogEntry.count()
     with pytest.raises(ValueError, match="line 3"):
-        await catalog_import(None, CatalogImport(organisation="demo", catalog="suppliers",
+        await catalog_import(organisation, CatalogImport(catalog="suppliers",
                                                  csv_lines=["code,label", "NEW,New one", ",missing"]))
     assert await CatalogEntry.count() == before
 
 
-async def test_user_with_scoped_roles_then_revoked(demo):
-    await new_user(None, NewUser(organisation="demo", username="olga", email="olga@demo.example",
-                                 password="long enough", roles=["service_manager:department=FIN", "requester"]))
+async def test_user_with_scoped_roles_then_revoked(demo, organisation):
+    message = await new_user(organisation, NewUser(username="olga", email="olga@demo.example",
+                                                   roles=["service_manager:department=FIN", "requester"]))
+    password = message.split("shown once: ")[1].split()[0]
     olga = (await BaseUser.select(BaseUser.id).where(BaseUser.username == "olga").first())["id"]
+    assert await check_password("olga", password) == olga and len(password) >= 16
     grants = {(g.role, tuple(sorted((g.scope or {}).items()))) for g in await grants_of(olga, demo)}
     assert grants == {("service_manager", (("department", "FIN"),)), ("requester", ())}
-    await change_role(None, RoleChange(organisation="demo", username="olga", role="requester", revoke=True))
+    await change_role(organisation, RoleChange(username="olga", role="requester", revoke=True))
     assert await RoleAssignment.count().where(RoleAssignment.user == olga) == 1
     with pytest.raises(ValueError, match="unknown role 'pope'"):
-        await change_role(None, RoleChange(organisation="demo", username="olga", role="pope"))
+        await change_role(organisation, RoleChange(username="olga", role="pope"))
 
 
-async def test_template_install_publishes_a_new_version():
+async def test_template_install_publishes_a_new_version(organisation):
     before = await DocumentTypeVersion.count()
-    message = await template_install(None, TemplateInstall(organisation="demo", template="purchase_request"))
+    message = await template_install(organisation, TemplateInstall(template="purchase_request"))
     assert message == "Purchase request installed as version 2."
     assert await DocumentTypeVersion.count() == before + 1
     with pytest.raises(ValueError, match="no template folder"):
-        await template_install(None, TemplateInstall(organisation="demo", template="nothing_here"))
+        await template_install(organisation, TemplateInstall(template="nothing_here"))

@@ -41,3 +41,10 @@ async def test_history_is_read_only_in_the_admin(api, circuit):
     assert "immutable" in changed.text
     deleted = await api.http.delete(f"/admin/api/tables/history_entry/{entry}/", headers={"X-CSRFToken": csrf})
     assert deleted.status_code == 405
+
+
+async def test_the_back_office_speaks_french_and_english(api):
+    languages = (await api.http.get("/admin/public/translations/")).json()
+    assert sorted(t["language_code"] for t in languages["translations"]) == ["en", "fr"]
+    french = (await api.http.get("/admin/public/translations/fr/")).json()["translations"]
+    assert french["Login"] == "Connexion" and french["Forms"] == "Formulaires"

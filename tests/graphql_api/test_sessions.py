@@ -1,8 +1,12 @@
 """The portal's session cookie, logout, catalog search, CORS for embedding pages."""
 
+from datetime import timedelta
+
 import httpx
 import pytest
 
+from models.tables import Partner
+from models.viewers import issue_token
 from parapheur.app import create_app
 from parapheur.settings import Settings
 
@@ -56,3 +60,33 @@ async def test_portal_page_and_widgets_are_served(api):
     assert page.status_code == 200 and "/widgets/parapheur.js" in page.text
     script = await api.http.get("/widgets/parapheur.js")
     assert script.status_code == 200
+
+
+CHANGE = """mutation($current: String!, $new: String!) {
+  changePassword(currentPassword: $current, newPassword: $new) {
+    __typename ... on PasswordChanged { message } ... on PasswordRejected { message } } }"""
+
+
+async def test_change_password_checks_the_current_one_and_ends_other_sessions(api):
+    other_session = await api.token("carol")
+    api.tokens.clear()
+    mine = await api.token("carol")
+    for current, new, why in [("wrong", "a-new-long-secret", "current password is wrong"),
+                              ("demo", "short", "too short"), ("demo", "demo", "must differ")]:
+        answer = (await api(CHANGE, {"current": current, "new": new}, token=mine))["data"]["changePassword"]
+        assert answer["__typename"] == "PasswordRejected" and why in answer["message"], answer
+    changed = (await api(CHANGE, {"current": "demo", "new": "a-new-long-secret"}, token=mine))["data"]
+    assert changed["changePassword"]["__typename"] == "PasswordChanged"
+    assert (await api("{ viewer { username } }", token=mine))["data"]["viewer"] == {"username": "carol"}
+    assert (await api("{ viewer { username } }", token=other_session))["data"]["viewer"] is None
+    api.tokens.clear()
+    assert await api.token("carol", "a-new-long-secret")
+    old = await api('mutation { login(username: "carol", password: "demo") { __typename } }')
+    assert old["data"]["login"]["__typename"] == "LoginFailed"
+
+
+async def test_a_partner_token_has_no_password_to_change(api, demo):
+    partner = await Partner.select(Partner.id).where(Partner.organisation == demo).first()
+    token = await issue_token(organisation_id=demo, partner_id=partner["id"], lifetime=timedelta(hours=1))
+    body = await api(CHANGE, {"current": "x", "new": "y" * 12}, token=token)
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
