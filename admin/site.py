@@ -16,7 +16,6 @@ from piccolo_admin.endpoints import TableConfig, create_admin
 from piccolo_admin.translations.data import ENGLISH, FRENCH
 from piccolo_api.crud.endpoints import PiccoloCRUD
 from piccolo_api.crud.validators import Validators
-from piccolo_api.session_auth.tables import SessionsBase
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse
@@ -24,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from admin.forms import FORMS
 from admin.tenancy import AdministeredOrganisation, TenantScope
+from models.sessions import HashedSessions
 from models.tables import (
     ApiToken,
     Attachment,
@@ -126,7 +126,7 @@ def _piccolo_admin(tables: list[TableConfig], forms: list, production: bool) -> 
         tables,
         forms=forms,
         auth_table=BaseUser,
-        session_table=SessionsBase,
+        session_table=HashedSessions,
         session_expiry=timedelta(hours=8),
         site_name="Parapheur",
         sidebar_links={"Designer": "/admin/designer/", "GraphQL API": "/graphql", "Portal": "/"},
@@ -151,7 +151,7 @@ class AdminDispatch:
         if not path.startswith("/api/") or not token:
             await self.platform(scope, receive, send)
             return
-        user_id = await SessionsBase.get_user_id(token)
+        user_id = await HashedSessions.get_user_id(token)
         user = await BaseUser.select(BaseUser.superuser).where(BaseUser.id == user_id).first() if user_id else None
         if user is None or user["superuser"]:
             await self.platform(scope, receive, send)  # piccolo-admin's own checks answer the unknown

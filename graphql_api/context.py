@@ -10,7 +10,8 @@ from starlette.requests import Request
 
 from graphql_api.errors import Unauthenticated
 from graphql_api.loaders import Loaders
-from models.viewers import Viewer, viewer_for_admin_session, viewer_for_token
+from models.sessions import viewer_for_admin_session
+from models.viewers import Viewer, viewer_for_token
 
 
 @dataclass

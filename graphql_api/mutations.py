@@ -1,7 +1,6 @@
 """Write side of the API. Business refusals come back as result types, never as errors."""
 
 import strawberry
-from piccolo_api.session_auth.tables import SessionsBase
 from strawberry.types import Info
 
 from graphql_api.context import ADMIN_SESSION_COOKIE, SESSION_COOKIE, request_token
@@ -30,6 +29,7 @@ from graphql_api.types import (
 from models import documents, jobs, webhook_endpoints
 from models.accounts import AccountError, change_password
 from models.outcomes import Conflict, Invalid, NotFound, Outcome, Refusal, Saved
+from models.sessions import HashedSessions
 from models.viewers import login as open_session
 from models.viewers import revoke_token
 
@@ -77,7 +77,7 @@ class Mutation:
             await revoke_token(token)
         admin_session = request.cookies.get(ADMIN_SESSION_COOKIE) if request is not None else None
         if admin_session:  # signed in through /admin/: that session ends too
-            await SessionsBase.remove_session(admin_session)
+            await HashedSessions.remove_session(admin_session)
         if info.context.response is not None:
             info.context.response.delete_cookie(SESSION_COOKIE, path="/")
             if admin_session:

@@ -129,8 +129,7 @@ async def change_password(user_id: int, username: str, current: str, new: str, *
     """Check the current password, store the new one, and end the user's other sessions (portal
     logins and /admin/ sessions, all but the one asking): a password is often changed because it
     leaked."""
-    from piccolo_api.session_auth.tables import SessionsBase
-
+    from models.sessions import HashedSessions
     from models.viewers import check_password, hash_token
 
     if await check_password(username, current) != user_id:
@@ -149,6 +148,4 @@ async def change_password(user_id: int, username: str, current: str, new: str, *
         await ApiToken.update({ApiToken.revoked: True}).where(
             (ApiToken.user == user_id) & (ApiToken.label == "login") & (ApiToken.token_hash != kept)
         )
-        await SessionsBase.delete().where(
-            (SessionsBase.user_id == user_id) & (SessionsBase.token != (keep_admin_session or ""))
-        )
+        await HashedSessions.end_sessions_of(user_id, keep=keep_admin_session)

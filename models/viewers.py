@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from piccolo.apps.user.tables import BaseUser
-from piccolo_api.session_auth.tables import SessionsBase
 
 from models.tables import ApiToken, Membership, Organisation, Partner, RoleAssignment
 from rules.actors import Actor, Grant
@@ -212,13 +211,6 @@ async def admin_viewer(user_id: int) -> Viewer | None:
         if viewer is not None and viewer.actor.is_admin:
             return viewer
     return None
-
-
-async def viewer_for_admin_session(session_token: str) -> Viewer | None:
-    """The organisation administrator behind a /admin/ login (piccolo's session cookie), so the
-    designer and the portal need no second login."""
-    user_id = await SessionsBase.get_user_id(session_token)
-    return await admin_viewer(user_id) if user_id else None
 
 
 async def load_partner_viewer(partner_id: int, organisation_id: int) -> Viewer | None:

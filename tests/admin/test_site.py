@@ -2,6 +2,9 @@
 
 import pytest
 
+from models.sessions import HashedSessions
+from models.viewers import hash_token
+
 pytestmark = pytest.mark.usefixtures("demo")
 
 
@@ -48,3 +51,14 @@ async def test_the_back_office_speaks_french_and_english(api):
     assert sorted(t["language_code"] for t in languages["translations"]) == ["en", "fr"]
     french = (await api.http.get("/admin/public/translations/fr/")).json()["translations"]
     assert french["Login"] == "Connexion" and french["Forms"] == "Formulaires"
+
+
+async def test_sessions_are_stored_as_hashes_of_their_cookie(api):
+    await login(api.http, "admin")
+    cookie = api.http.cookies.get("id")
+    stored = [row["token"] for row in await HashedSessions.select(HashedSessions.token)]
+    assert cookie and cookie not in stored and hash_token(cookie) in stored
+    assert (await api.http.get("/admin/api/tables/")).status_code == 200
+    csrf = api.http.cookies.get("csrftoken") or ""
+    await api.http.post("/admin/public/logout/", headers={"X-CSRFToken": csrf})
+    assert hash_token(cookie) not in [row["token"] for row in await HashedSessions.select(HashedSessions.token)]
