@@ -65,7 +65,7 @@ class NewUser(BaseModel):
     username: str = Field(min_length=2, max_length=100)
     email: str
     display_name: str = ""
-    roles: list[str] = Field(default_factory=list, description="One per item: role or role:key=value,key=value "
+    roles: list[str] = Field(default=[], description="One per item: role or role:key=value,key=value "
                              "(e.g. service_manager:department=IT)")
     administrator: bool = False
 

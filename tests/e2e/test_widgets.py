@@ -27,7 +27,7 @@ def expect(target: Any) -> Any:
 def sign_in(page: Any, base: str, username: str) -> None:
     page.goto(f"{base}/")
     page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("demo")
+    page.get_by_label("Password", exact=True).fill("demo")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
