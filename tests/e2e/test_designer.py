@@ -87,29 +87,38 @@ def test_admin_imports_a_suppliers_csv(servers: Servers, browser: Any):
     assert entries[0]["extra"].get("email") == "orders@nordic.example"
 
 
+def create_user(page: Any, fields: dict[str, str], roles: list[str], *, administrator: bool = False) -> str:
+    """Fill in the back-office's "Create a user" form; returns the initial password it shows once."""
+    open_admin_form(page, "Create a user")
+    for name, value in fields.items():
+        page.locator(f'[name="{name}"]').fill(value)
+    if administrator:
+        page.locator('select[name="administrator"]').select_option(label="True")
+    widget = page.locator('[data-uitest="roles_array_widget"]')
+    for number, role in enumerate(roles):
+        widget.locator('[data-uitest="add_array_item_button"]').click()
+        widget.locator("input").nth(number).fill(role)
+    page.locator('[data-uitest="submit_custom_form_button"]').click()
+    expect(page.locator("#success_message")).to_contain_text(f"User {fields['username']} created")
+    shown = re.search(r"shown once: (\S+)", page.locator("#success_message").inner_text())
+    assert shown, "the initial password is shown once"
+    return shown.group(1)
+
+
 @pytest.fixture(scope="module")
 def fiona(servers: Servers, browser: Any) -> str:
     """A service manager of the FIN department, created through the back-office form; her initial
-    password, which the form shows once."""
+    password."""
     page = admin_page(browser)
     try:
         admin_login(page, servers.base)
-        open_admin_form(page, "Create a user")
-        for name, value in [("organisation", "demo"), ("username", "fiona"), ("email", "fiona@demo.example"),
-                            ("display_name", "Fiona Finance")]:
-            page.locator(f'[name="{name}"]').fill(value)
-        roles = page.locator('[data-uitest="roles_array_widget"]')
-        for number, role in enumerate(["service_manager:department=FIN", "requester:department=FIN"]):
-            roles.locator('[data-uitest="add_array_item_button"]').click()
-            roles.locator("input").nth(number).fill(role)
-        page.locator('[data-uitest="submit_custom_form_button"]').click()
-        expect(page.locator("#success_message")).to_contain_text("User fiona created")
+        password = create_user(page, {"organisation": "demo", "username": "fiona", "email": "fiona@demo.example",
+                                      "display_name": "Fiona Finance"},
+                               ["service_manager:department=FIN", "requester:department=FIN"])
         screenshot(page, "admin-user-created")
-        shown = re.search(r"shown once: (\S+)", page.locator("#success_message").inner_text())
-        assert shown, "the initial password is shown once"
     finally:
         page.context.close()
-    return shown.group(1)
+    return password
 
 
 def test_admin_creates_a_user_with_a_scoped_role(servers: Servers, fiona: str):
