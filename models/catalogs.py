@@ -5,8 +5,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from piccolo.columns.combination import WhereRaw
+
 from form_engine.catalogs import Reference
-from models.database import is_sqlite
 from models.tables import Catalog, CatalogEntry
 
 
@@ -64,10 +65,11 @@ async def search(organisation_id: int, catalog: str, text: str | None, limit: in
     )
     if text:
         pattern = "%" + text.replace("\\", "").replace("%", "").replace("_", "") + "%"
-        if is_sqlite():  # SQLite's LIKE already ignores ASCII case; piccolo warns on ilike there
-            query = query.where(CatalogEntry.code.like(pattern) | CatalogEntry.label.like(pattern))
-        else:
-            query = query.where(CatalogEntry.code.ilike(pattern) | CatalogEntry.label.ilike(pattern))
+        # LOWER on both sides: SQLite's LIKE ignores ASCII case only (its LOWER is Unicode here)
+        folded = pattern.lower()
+        query = query.where(
+            WhereRaw("(LOWER(catalog_entry.code) LIKE {} OR LOWER(catalog_entry.label) LIKE {})", folded, folded)
+        )
     rows = await query.order_by(CatalogEntry.code).limit(limit)
     for row in rows:
         if isinstance(row["extra"], str):

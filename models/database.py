@@ -5,8 +5,10 @@ table at start-up, so tests can run the same code against SQLite and PostgreSQL.
 """
 
 import os
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 from piccolo.apps.migrations.tables import Migration
@@ -27,6 +29,19 @@ class DatabaseError(Exception):
     """Raised when the database URL or connection cannot be used."""
 
 
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
+class UnicodeConnection(sqlite3.Connection):
+    """SQLite's own LOWER() folds ASCII only ("Écrans" stays "Écrans"); Python's folds every
+    letter, as PostgreSQL's does, so case-insensitive search agrees on both databases."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.create_function("LOWER", 1, _lower, deterministic=True)
+
+
 def engine_for(url: str) -> Engine:
     """Build the piccolo engine named by a database URL."""
     parsed = urlparse(url)
@@ -35,7 +50,7 @@ def engine_for(url: str) -> Engine:
         path = unquote(url[len("sqlite:///"):]) if url.startswith("sqlite:///") else ""
         if not path:
             raise DatabaseError(f"database URL {url!r} names no file; use sqlite:///parapheur.sqlite")
-        return SQLiteEngine(path=path, timeout=30)
+        return SQLiteEngine(path=path, timeout=30, factory=UnicodeConnection)
     if parsed.scheme in ("postgres", "postgresql"):
         config = {
             "host": parsed.hostname or "127.0.0.1",

@@ -5,6 +5,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from models.catalogs import ensure_catalog, put_entry
 from models.tables import Partner
 from models.viewers import issue_token
 from parapheur.app import create_app
@@ -90,3 +91,12 @@ async def test_a_partner_token_has_no_password_to_change(api, demo):
     token = await issue_token(organisation_id=demo, partner_id=partner["id"], lifetime=timedelta(hours=1))
     body = await api(CHANGE, {"current": "x", "new": "y" * 12}, token=token)
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_catalog_search_folds_the_case_of_accented_letters(api, demo):
+    suppliers = await ensure_catalog(demo, "suppliers", "Suppliers")
+    await put_entry(demo, suppliers, "ELEC", "Électricité Générale")
+    for text in ("électricité", "ÉLECTRICITÉ", "elec"):
+        body = await api('query($s: String) { catalogEntries(catalog: "suppliers", search: $s) { code } }',
+                         {"s": text}, user="alice")
+        assert [e["code"] for e in body["data"]["catalogEntries"]] == ["ELEC"], text
