@@ -14,6 +14,7 @@ from lxml import etree
 
 from form_engine.computed import compute
 from form_engine.fields import field_names
+from form_engine.screens import compile_screen, iter_controls
 from form_engine.ui_schema import check_ui_schema
 from form_engine.validation import validate
 from jobs.en16931 import validate_ubl
@@ -463,6 +464,20 @@ def test_template_ui_schema_passes_the_check_and_shows_every_field(schema: dict[
         f"#/properties/{name}" for array in ("lines", "allowances") for name in properties[array]["items"]["properties"]
     ]
     assert sorted(scopes) == sorted(expected)
+
+
+def test_template_screen_has_a_column_per_field_of_a_line_and_of_an_allowance(schema: dict[str, Any]) -> None:
+    """The items' rate-matches-category rule is an allOf branch: a $ref beside `properties` would
+    hide them from the screen model, whose `effective` follows a $ref alone, and leave the tables
+    with no columns, so no line amounts nor totals in the widgets."""
+    screen = compile_screen(schema, template("ui.json"))
+
+    tables = {c["pointer"]: [col["field"] for col in c["columns"]] for c in iter_controls(screen) if "columns" in c}
+
+    assert tables == {
+        "/lines": ["/description", "/quantity", "/unit_price", "/vat_category", "/vat_rate", "/amount"],
+        "/allowances": ["/reason", "/amount", "/vat_category", "/vat_rate"],
+    }
 
 
 def test_template_workflow_passes_the_publish_check(schema: dict[str, Any]) -> None:
