@@ -2,8 +2,13 @@
 
 A property declares `"x-computed": "<formula>"`, at the top level or in the items of an
 array. Formulas are parsed with `ast` and interpreted over a whitelist (names, numbers,
-+ - * /, sum(), vat()); nothing is ever eval'ed. Money is Decimal, rounded half-up to
-2 places on every computed field and per VAT rate, as EN 16931 does.
++ - * /, sum(), vat(), cents()); nothing is ever eval'ed. Money is Decimal, rounded half-up
+to 2 places on every computed field and per VAT rate, as EN 16931 does.
+
+sum() and vat() take further lists after the first, for document-level allowances and
+charges: `vat(lines, amount, vat_rate, allowances, -cents(amount), vat_rate)` puts each
+allowance, rounded to the cent, in the VAT base of its rate before that rate's VAT is
+rounded, as EN 16931 does (BG-20, BG-23). A further list absent from the data has no rows.
 """
 
 import ast
@@ -18,7 +23,7 @@ from typing import Any, Protocol
 from form_engine.errors import FormError, pointer
 
 _CENT = Decimal("0.01")
-_HINT = "use names, numbers, + - * / and sum()/vat()"
+_HINT = "use names, numbers, + - * / and sum()/vat()/cents()"
 
 
 class _Missing(Exception):
@@ -143,13 +148,6 @@ def _number(value: Any) -> Decimal:
     return number
 
 
-def _rows(scope: Mapping[str, Any], array: str) -> list[Mapping[str, Any]]:
-    rows = scope.get(array)
-    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
-        raise _Missing
-    return rows
-
-
 @dataclass(frozen=True)
 class _Constant:
     value: Decimal
@@ -198,55 +196,78 @@ class _Negative:
         return self.operand.problems(properties)
 
 
-def _line_properties(array: str, properties: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The item properties of a list field: the names a sum()/vat() term may use."""
-    spec = properties.get(array)
-    return _properties(spec.get("items") if isinstance(spec, dict) else None)
-
-
-def _line_problems(array: str, properties: Mapping[str, Any]) -> Iterator[str]:
-    if not _line_properties(array, properties):
-        yield f"{array!r} is not a list field of the form"
-
-
 @dataclass(frozen=True)
-class _Sum:
-    """sum(lines, expr): expr evaluated on each line, added up."""
+class _Cents:
+    """cents(expr): expr rounded half-up to the cent, as EN 16931 states every amount."""
 
-    array: str
-    term: Formula
+    operand: Formula
 
     def evaluate(self, scope: Mapping[str, Any]) -> Decimal:
-        return sum((self.term.evaluate(row) for row in _rows(scope, self.array)), Decimal(0))
+        return self.operand.evaluate(scope).quantize(_CENT, rounding=ROUND_HALF_UP)
 
     def problems(self, properties: Mapping[str, Any]) -> Iterator[str]:
-        yield from _line_problems(self.array, properties)
-        yield from self.term.problems(_line_properties(self.array, properties))
+        return self.operand.problems(properties)
 
 
 @dataclass(frozen=True)
-class _Vat:
-    """vat(lines, base, rate): bases added per rate, VAT rounded per rate, then added (EN 16931)."""
+class _Terms:
+    """One list of a sum() or vat() call and the expressions evaluated on each of its rows.
+
+    The first list is the document's lines: when it is absent the total stays out, as a
+    missing input does. A further one (allowances, charges) is optional: absent, it has no rows.
+    """
 
     array: str
-    base: Formula
-    rate: Formula
+    expressions: tuple[Formula, ...]
+    optional: bool
+
+    def rows(self, scope: Mapping[str, Any]) -> Iterator[tuple[Decimal, ...]]:
+        rows = scope.get(self.array)
+        if rows is None and self.optional:
+            return
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            raise _Missing
+        for row in rows:
+            yield tuple(expression.evaluate(row) for expression in self.expressions)
+
+    def problems(self, properties: Mapping[str, Any]) -> Iterator[str]:
+        spec = properties.get(self.array)
+        items = _properties(spec.get("items") if isinstance(spec, dict) else None)
+        if not items:
+            yield f"{self.array!r} is not a list field of the form"
+        for expression in self.expressions:
+            yield from expression.problems(items)
+
+
+@dataclass(frozen=True)
+class _OverLists:
+    lists: tuple[_Terms, ...]
+
+    def problems(self, properties: Mapping[str, Any]) -> Iterator[str]:
+        for terms in self.lists:
+            yield from terms.problems(properties)
+
+
+class _Sum(_OverLists):
+    """sum(lines, expr, ...): expr evaluated on each row of each list, added up."""
+
+    def evaluate(self, scope: Mapping[str, Any]) -> Decimal:
+        return sum((term for terms in self.lists for (term,) in terms.rows(scope)), Decimal(0))
+
+
+class _Vat(_OverLists):
+    """vat(lines, base, rate, ...): bases of every list added per rate, VAT rounded per rate,
+    then added (EN 16931 BG-23), so an allowance lowers the base of its own rate."""
 
     def evaluate(self, scope: Mapping[str, Any]) -> Decimal:
         bases: dict[Decimal, Decimal] = {}
-        for row in _rows(scope, self.array):
-            rate = self.rate.evaluate(row)
-            bases[rate] = bases.get(rate, Decimal(0)) + self.base.evaluate(row)
+        for terms in self.lists:
+            for base, rate in terms.rows(scope):
+                bases[rate] = bases.get(rate, Decimal(0)) + base
         return sum(
             ((base * rate / 100).quantize(_CENT, rounding=ROUND_HALF_UP) for rate, base in bases.items()),
             Decimal(0),
         )
-
-    def problems(self, properties: Mapping[str, Any]) -> Iterator[str]:
-        yield from _line_problems(self.array, properties)
-        items = _line_properties(self.array, properties)
-        yield from self.base.problems(items)
-        yield from self.rate.problems(items)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -335,32 +356,45 @@ def _unary(node: ast.expr) -> Formula:
     return _Negative(_build(node.operand))
 
 
-def _sum(array: str, terms: list[Formula]) -> Formula:
-    return _Sum(array, *terms)
+def _lists(node: ast.Call, shape: str, group: int) -> tuple[_Terms, ...]:
+    """The lists of a sum()/vat() call: a list name then `group - 1` expressions, repeated."""
+    if node.keywords or not node.args or len(node.args) % group:
+        raise _Rejected(
+            f"'{ast.unparse(node)}' is not allowed; write {shape}, "
+            f"optionally followed by further lists, each with its {group - 1} expression(s)"
+        )
+    lists = []
+    for start in range(0, len(node.args), group):
+        array, *expressions = node.args[start : start + group]
+        if not isinstance(array, ast.Name):
+            raise _Rejected(f"'{ast.unparse(array)}' as a list of {shape} is not allowed; name a list field")
+        lists.append(_Terms(array.id, tuple(_build(e) for e in expressions), optional=start > 0))
+    return tuple(lists)
 
 
-def _vat(array: str, terms: list[Formula]) -> Formula:
-    return _Vat(array, *terms)
+def _sum(node: ast.Call) -> Formula:
+    return _Sum(_lists(node, "sum(list, expression)", 2))
 
 
-_FUNCTIONS: dict[str, tuple[str, Callable[[str, list[Formula]], Formula]]] = {
-    "sum": ("sum(list, expression)", _sum),
-    "vat": ("vat(list, base, rate)", _vat),
-}
+def _vat(node: ast.Call) -> Formula:
+    return _Vat(_lists(node, "vat(list, base, rate)", 3))
+
+
+def _cents(node: ast.Call) -> Formula:
+    if node.keywords or len(node.args) != 1:
+        raise _Rejected(f"'{ast.unparse(node)}' is not allowed; write cents(expression)")
+    return _Cents(_build(node.args[0]))
+
+
+_FUNCTIONS: dict[str, Callable[[ast.Call], Formula]] = {"sum": _sum, "vat": _vat, "cents": _cents}
 
 
 def _call(node: ast.expr) -> Formula:
     assert isinstance(node, ast.Call)
-    function = _FUNCTIONS.get(node.func.id) if isinstance(node.func, ast.Name) else None
-    if function is None:
+    build = _FUNCTIONS.get(node.func.id) if isinstance(node.func, ast.Name) else None
+    if build is None:
         raise _Rejected(f"a call to '{ast.unparse(node.func)}' is not allowed; {_HINT}")
-    shape, make = function
-    if node.keywords or len(node.args) != shape.count(",") + 1:
-        raise _Rejected(f"'{ast.unparse(node)}' is not allowed; write {shape}")
-    array, *terms = node.args
-    if not isinstance(array, ast.Name):
-        raise _Rejected(f"'{ast.unparse(array)}' as the list of {shape} is not allowed; name a list field")
-    return make(array.id, [_build(term) for term in terms])
+    return build(node)
 
 
 _BUILDERS: dict[type[ast.AST], Callable[[ast.expr], Formula]] = {

@@ -147,26 +147,44 @@ const decKey = (a) => { let { n, e } = a; while (e > 0 && n % 10n === 0n) { n /=
 const toNumber = (a) => Number(`${a.n}e-${a.e}`) + 0;
 const ZERO = { n: 0n, e: 0 };
 
-function rowsOf(scope, array) {
+/* The rows of a sum()/vat() list; a further one (allowances, charges) may be absent. */
+function rowsOf(scope, array, optional) {
   const rows = scope?.[array];
+  if (rows == null && optional) return [];
   if (!Array.isArray(rows) || !rows.every((r) => r && typeof r === "object")) throw MISSING;
   return rows;
 }
+/* sum()/vat() arguments in groups: a list's rows, then the expressions evaluated on each row. */
+function groups(args, size) {
+  if (!args.length || args.length % size) throw new Error(`expected groups of ${size} arguments`);
+  return Array.from({ length: args.length / size }, (_, k) => args.slice(k * size, k * size + size));
+}
+/* By name: how many arguments go with each list (0: no list) and how to build the function. */
 const FUNCTIONS = {
-  sum: (array, term) => (s) => rowsOf(s, array).reduce((total, row) => add(total, term(row)), ZERO),
-  vat: (array, base, rate) => (s) => {
-    const groups = new Map();
-    for (const row of rowsOf(s, array)) {
-      const r = rate(row), key = decKey(r), group = groups.get(key);
-      groups.set(key, { r, base: group ? add(group.base, base(row)) : base(row) });
-    }
-    let total = ZERO;
-    for (const { r, base: b } of groups.values()) total = add(total, cents(div(mul(b, r), dec("100"))));
-    return total;
-  },
+  sum: { group: 2, make: (args) => {
+    const lists = groups(args, 2);
+    return (s) => lists.reduce((total, [rows, term]) => rows(s).reduce((t, row) => add(t, term(row)), total), ZERO);
+  } },
+  vat: { group: 3, make: (args) => {
+    const lists = groups(args, 3);
+    return (s) => {
+      const bases = new Map();
+      for (const [rows, base, rate] of lists) for (const row of rows(s)) {
+        const b = base(row), r = rate(row), key = decKey(r), known = bases.get(key);
+        bases.set(key, { r, base: known ? add(known.base, b) : b });
+      }
+      let total = ZERO;
+      for (const { r, base: b } of bases.values()) total = add(total, cents(div(mul(b, r), dec("100"))));
+      return total;
+    };
+  } },
+  cents: { group: 0, make: ([x, ...rest]) => {
+    if (!x || rest.length) throw new Error("cents() takes one expression");
+    return (s) => cents(x(s));
+  } },
 };
 
-/** The server's formula language (names, numbers, + - * /, sum(), vat()) as a function. */
+/** The server's formula language (names, numbers, + - * /, sum(), vat(), cents()) as a function. */
 function parseFormula(source) {
   const tokens = source.match(/\d+(?:\.\d+)?|\.\d+|[A-Za-z_]\w*|\S/g) || [];
   let i = 0;
@@ -194,11 +212,18 @@ function parseFormula(source) {
     if (!/^[A-Za-z_]/.test(t ?? "")) fail();
     if (tokens[i] !== "(") return (s) => num(s?.[t]);
     i++;
-    const array = tokens[i++], args = [];
-    while (tokens[i] === ",") { i++; args.push(expr()); }
+    const fn = Object.hasOwn(FUNCTIONS, t) ? FUNCTIONS[t] : fail(), args = [];
+    for (;;) {
+      if (fn.group && args.length % fn.group === 0) {
+        const array = tokens[i++], optional = args.length > 0;
+        if (!/^[A-Za-z_]/.test(array ?? "")) fail();
+        args.push((s) => rowsOf(s, array, optional));
+      } else args.push(expr());
+      if (tokens[i] !== ",") break;
+      i++;
+    }
     expect(")");
-    if (!FUNCTIONS[t] || !/^[A-Za-z_]/.test(array)) fail();
-    return FUNCTIONS[t](array, ...args);
+    return fn.make(args);
   }
   const formula = expr();
   if (i < tokens.length) fail();

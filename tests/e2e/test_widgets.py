@@ -15,6 +15,7 @@ from tests.e2e.conftest import ROOT, Servers, screenshot
 
 WIDGETS_JS = ROOT / "form_engine" / "static" / "parapheur.js"
 SCHEMA = json.loads((ROOT / "ui-schemas" / "purchase_request" / "schema.json").read_text())
+INVOICE_SCHEMA = json.loads((ROOT / "ui-schemas" / "customer_invoice" / "schema.json").read_text())
 MEASUREMENTS = ROOT / "test-artifacts" / "measurements.json"
 
 
@@ -218,6 +219,40 @@ def test_form_of_200_lines_renders_and_totals_match_the_server(servers: Servers,
     assert [line["amount"] for line in measured["data"]["lines"]] == [line["amount"] for line in expected["lines"]]
     expect(form.locator("#ctl-lines-199-description")).to_have_value("Item 200")
     screenshot(page, "form-200-lines")
+
+
+def test_invoice_allowances_change_the_live_totals_exactly_as_the_server_computes_them(servers: Servers, page: Any):
+    erin = servers.token("erin")  # accounting
+    url = servers.host_page("invoice.html", (
+        f'<parapheur-form document-type="customer_invoice" api="{servers.base}" token="{erin}"></parapheur-form>'))
+    page.goto(url)
+    form = page.locator("parapheur-form")
+    expect(form.locator("#ctl-lines-0-description")).to_be_visible()
+    line = {"description": "Service", "quantity": 1, "vat_category": "S"}
+    allowances = [{"reason": "Remise", "amount": amount, "vat_category": category, "vat_rate": rate}
+                  for amount, category, rate in [(0.005, "S", 20), (0.005, "S", 20), (12.345, "S", 5.5),
+                                                 (300, "E", 0), (0.05, "S", 10)]]
+    data = {"customer": "LEA", "issue_date": "2026-03-02", "vat_exemption_reason": "Article 261 C du CGI",
+            "lines": [{**line, "unit_price": 1200.5, "quantity": 3, "vat_rate": 20},
+                      {**line, "unit_price": 74.7, "vat_rate": 5.5},
+                      {**line, "unit_price": 900, "vat_category": "E", "vat_rate": 0}],
+            "allowances": allowances}
+    computed = page.evaluate("""(data) => {
+        const form = document.querySelector("parapheur-form");
+        form.data = data;
+        return form.data;
+    }""", data)
+    expected = compute(INVOICE_SCHEMA, data)
+    assert [computed[field] for field in ("total_ht", "total_vat", "total_ttc")] == [
+        expected[field] for field in ("total_ht", "total_vat", "total_ttc")] == [4263.78, 723.72, 4987.5]
+    expect(form.locator("#ctl-total_ht")).to_have_text("4,263.78")  # 4,576.20 - 0.01 - 0.01 - 12.35 - 300 - 0.05
+
+    form.locator("#ctl-allowances-2-amount").fill("74.75")  # the 5.5 % base: 74.70 - 74.75 = -0.05
+    typed = compute(INVOICE_SCHEMA, {**data, "allowances": [*allowances[:2], {**allowances[2], "amount": 74.75},
+                                                            *allowances[3:]]})
+    for field in ("total_ht", "total_vat", "total_ttc"):
+        expect(form.locator(f"#ctl-{field}")).to_have_text(f"{typed[field]:,.2f}")
+    screenshot(form, "form-invoice-allowances")
 
 
 def test_a_saved_draft_is_updated_then_submitted_from_another_origin(servers: Servers, page: Any):

@@ -181,7 +181,13 @@ def test_shipped_formulas_pass_the_check(schema: dict) -> None:
         ("True", "the constant True"),
         ("1j", "the constant 1j"),
         ("(a := 1)", "an assignment"),
-        ("sum(lines.q, p)", "'lines.q' as the list of sum(list, expression)"),
+        ("sum(lines.q, p)", "'lines.q' as a list of sum(list, expression)"),
+        ("sum(lines, q, lines.q, p)", "'lines.q' as a list of sum(list, expression)"),
+        ("vat(lines, q, p, lines, q)", "write vat(list, base, rate), optionally followed by further lists"),
+        ("sum()", "write sum(list, expression)"),
+        ("cents(a, b)", "write cents(expression)"),
+        ("cents(x=a)", "write cents(expression)"),
+        ("cents()", "write cents(expression)"),
         ("sum(lines, q, p)", "write sum(list, expression)"),
         ("vat(lines, q)", "write vat(list, base, rate)"),
         ("sum(lines, expr=q)", "write sum(list, expression)"),
@@ -210,6 +216,10 @@ def test_bad_line_formula_names_its_place_in_the_schema() -> None:
         ("sum(lines, amount)", "'amount' is not a field of the form"),
         ("sum(a, q)", "'a' is not a list field of the form"),
         ("vat(lines, q, rate)", "'rate' is not a field of the form"),
+        ("sum(lines, q, a, q)", "'a' is not a list field of the form"),
+        ("vat(lines, q, p, others, q, p)", "'others' is not a list field of the form"),
+        ("vat(lines, q, p, lines, q, rate)", "'rate' is not a field of the form"),
+        ("cents(c)", "'c' is not a field of the form"),
     ],
 )
 def test_formula_naming_an_unknown_field_raises_form_error(formula: str, problem: str) -> None:
@@ -221,3 +231,116 @@ def test_formula_that_is_not_a_string_raises_form_error() -> None:
     schema = {"properties": {"total": {"x-computed": 42}}}
     with pytest.raises(FormError, match=r"x-computed at /properties/total must be a formula string"):
         compute(schema, {})
+
+
+def invoice_schema(charges: bool = False) -> dict[str, Any]:
+    """Lines, document-level allowances (and charges) and totals written as EN 16931 states them."""
+    amount = {"x-computed": "quantity * unit_price"}
+    line = {"properties": {"quantity": {}, "unit_price": {}, "vat_rate": {}, "amount": amount}}
+    adjustment = {"properties": {"amount": {}, "vat_rate": {}}}
+    lists = "lines, amount, vat_rate, allowances, -cents(amount), vat_rate"
+    total_ht = "sum(lines, amount, allowances, -cents(amount))"
+    if charges:
+        lists += ", charges, cents(amount), vat_rate"
+        total_ht = "sum(lines, amount, allowances, -cents(amount), charges, cents(amount))"
+    properties = {
+        "lines": {"type": "array", "items": line},
+        "allowances": {"type": "array", "items": adjustment},
+        **({"charges": {"type": "array", "items": adjustment}} if charges else {}),
+        "total_ht": {"x-computed": total_ht},
+        "total_vat": {"x-computed": f"vat({lists})"},
+        "total_ttc": {"x-computed": "total_ht + total_vat"},
+    }
+    return {"properties": properties}
+
+
+def lines(*amounts: tuple[Any, Any]) -> list[dict[str, Any]]:
+    return [{"quantity": 1, "unit_price": amount, "vat_rate": rate} for amount, rate in amounts]
+
+
+def adjustments(*amounts: tuple[Any, Any]) -> list[dict[str, Any]]:
+    return [{"amount": amount, "vat_rate": rate} for amount, rate in amounts]
+
+
+def totals(result: dict[str, Any]) -> tuple[float, float, float]:
+    return result["total_ht"], result["total_vat"], result["total_ttc"]
+
+
+def test_allowances_lower_the_vat_base_of_their_own_rate() -> None:
+    data = {
+        "lines": lines((1000, 20), (200, 5.5), (300, 0)),
+        "allowances": adjustments((100, 20), (10, 5.5), (0.5, 20)),
+    }
+    # 20 %: 899.50 -> 179.90; 5.5 %: 190.00 -> 10.45; 0 %: 300.00 -> 0
+    assert totals(compute(invoice_schema(), data)) == (1389.5, 190.35, 1579.85)
+
+
+def test_exempt_allowance_lowers_the_total_but_not_the_vat() -> None:
+    data = {"lines": lines((1000, 20), (500, 0)), "allowances": adjustments((50, 0))}
+    assert totals(compute(invoice_schema(), data)) == (1450.0, 200.0, 1650.0)
+
+
+def test_allowance_amounts_are_rounded_half_up_to_the_cent_one_by_one() -> None:
+    # Each 0.005 is 0.01 (BT-92), so the two take 0.02 off, not 0.01.
+    data = {"lines": lines((100, 20)), "allowances": adjustments((0.005, 20), (0.005, 20))}
+    assert totals(compute(invoice_schema(), data)) == (99.98, 20.0, 119.98)
+
+
+def test_vat_of_a_rate_is_rounded_once_after_its_allowances() -> None:
+    # 10 %: 2.60 - 0.05 = 2.55 -> 0.255 -> 0.26 (half-up); rounded apart it would be 0.26 - 0.01.
+    data = {"lines": lines((2.60, 10)), "allowances": adjustments((0.05, 10))}
+    assert totals(compute(invoice_schema(), data)) == (2.55, 0.26, 2.81)
+
+
+def test_allowance_at_a_rate_without_lines_gives_negative_vat_rounded_away_from_zero() -> None:
+    # 10 %: -0.05 -> -0.005 -> -0.01, as Decimal's ROUND_HALF_UP and EN 16931 do.
+    data = {"lines": lines((10, 20)), "allowances": adjustments((0.05, 10))}
+    assert totals(compute(invoice_schema(), data)) == (9.95, 1.99, 11.94)
+
+
+def test_charges_raise_the_vat_base_of_their_rate() -> None:
+    data = {
+        "lines": lines((1000, 20), (200, 5.5)),
+        "allowances": adjustments((100, 20)),
+        "charges": adjustments((50, 5.5), (0.005, 20)),
+    }
+    # 20 %: 900.01 -> 180.002 -> 180.00; 5.5 %: 250.00 -> 13.75
+    assert totals(compute(invoice_schema(charges=True), data)) == (1150.01, 193.75, 1343.76)
+
+
+@pytest.mark.parametrize("absent", [{}, {"allowances": None}, {"allowances": []}])
+def test_further_lists_left_out_of_the_data_have_no_rows(absent: dict[str, Any]) -> None:
+    data = {"lines": lines((10, 20), (0.1, 5.5)), **absent}
+    assert totals(compute(invoice_schema(), data)) == (10.1, 2.01, 12.11)
+
+
+def test_first_list_left_out_still_leaves_the_totals_out() -> None:
+    result = compute(invoice_schema(), {"allowances": adjustments((10, 20))})
+    assert not {"total_ht", "total_vat", "total_ttc"} & set(result)
+
+
+@pytest.mark.parametrize("allowances", ["oops", ["oops"], adjustments(("10", 20))])
+def test_allowances_that_are_not_rows_of_numbers_leave_the_totals_out(allowances: Any) -> None:
+    result = compute(invoice_schema(), {"lines": lines((10, 20)), "allowances": allowances})
+    assert not {"total_ht", "total_vat", "total_ttc"} & set(result)
+
+
+def test_allowance_without_a_rate_leaves_only_the_vat_and_what_follows_out() -> None:
+    result = compute(invoice_schema(), {"lines": lines((10, 20)), "allowances": adjustments((4, None))})
+    assert result["total_ht"] == 6.0
+    assert not {"total_vat", "total_ttc"} & set(result)
+
+
+@pytest.mark.parametrize(
+    ("a", "expected"), [(0.005, 0.03), (-0.005, -0.03), (2.675, 8.04), (0.0049, 0.0), (1.115, 3.36)]
+)
+def test_cents_rounds_half_up_away_from_zero_before_the_rest_of_the_formula(a: float, expected: float) -> None:
+    assert compute(formula_schema("cents(a) * 3"), {"a": a})["result"] == expected
+
+
+def test_sum_and_vat_of_one_list_are_unchanged(schema: dict, request_data: dict) -> None:
+    shipped = compute(schema, request_data)
+    properties = schema["properties"]
+    properties["total_ht"]["x-computed"] = "sum(lines, amount, lines, 0)"
+    properties["total_vat"]["x-computed"] = "vat(lines, amount, vat_rate, lines, 0, vat_rate)"
+    assert totals(compute(schema, request_data)) == totals(shipped) == (2431.0, 481.85, 2912.85)

@@ -14,6 +14,7 @@ from lxml import etree
 
 from form_engine.computed import compute
 from form_engine.fields import field_names
+from form_engine.screens import compile_screen, iter_controls
 from form_engine.ui_schema import check_ui_schema
 from form_engine.validation import validate
 from jobs.en16931 import validate_ubl
@@ -465,6 +466,20 @@ def test_template_ui_schema_passes_the_check_and_shows_every_field(schema: dict[
     assert sorted(scopes) == sorted(expected)
 
 
+def test_template_screen_has_a_column_per_field_of_a_line_and_of_an_allowance(schema: dict[str, Any]) -> None:
+    """The items' rate-matches-category rule is an allOf branch: a $ref beside `properties` would
+    hide them from the screen model, whose `effective` follows a $ref alone, and leave the tables
+    with no columns, so no line amounts nor totals in the widgets."""
+    screen = compile_screen(schema, template("ui.json"))
+
+    tables = {c["pointer"]: [col["field"] for col in c["columns"]] for c in iter_controls(screen) if "columns" in c}
+
+    assert tables == {
+        "/lines": ["/description", "/quantity", "/unit_price", "/vat_category", "/vat_rate", "/amount"],
+        "/allowances": ["/reason", "/amount", "/vat_category", "/vat_rate"],
+    }
+
+
 def test_template_workflow_passes_the_publish_check(schema: dict[str, Any]) -> None:
     assert check_workflow(template("workflow.json"), field_names(schema)) == []
 
@@ -523,17 +538,58 @@ def test_template_computed_totals_are_the_invoice_totals(schema: dict[str, Any])
     assert Decimal(str(computed["total_ttc"])) == totals["tax_inclusive"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="form_engine formulas cannot subtract document-level allowances from the VAT base of their rate "
-    "(vat() reads one list); the form totals ignore allowances while the UBL totals include them",
-)
 def test_template_computed_totals_include_document_level_allowances(schema: dict[str, Any]) -> None:
     computed = compute(schema, document(allowances=[adjustment(100, 20)]))
     totals = invoice_totals({**computed, "number": "FA-2026-00001", "seller": SELLER, "buyer": BUYER})
 
+    assert Decimal(str(computed["total_ht"])) == totals["tax_exclusive"] == Decimal("9775.04")
+    assert Decimal(str(computed["total_vat"])) == totals["tax_total"] == Decimal("1764.11")
+    assert Decimal(str(computed["total_ttc"])) == totals["tax_inclusive"]
+
+
+ALLOWANCES: dict[str, list[dict[str, Any]]] = {
+    "none": [],
+    "several-rates": [adjustment(100, 20), adjustment(5.45, 5.5), adjustment(12.5, 0, "Z")],
+    "exempt": [adjustment(300, 0, "E", "Remise formation")],
+    "half-cents-each-rounded-up": [adjustment(0.005, 20), adjustment(0.005, 20), adjustment(12.345, 5.5)],
+    "rate-without-lines": [adjustment(0.05, 10)],  # a -0.05 base: -0.005 of VAT, rounded to -0.01
+    "vat-rounded-once-after-the-allowance": [adjustment(74.45, 5.5)],  # 0.25 x 5.5 % -> 0.01, not 4.11 - 4.09
+    "larger-than-its-rate": [adjustment(80, 5.5)],  # the 5.5 % base turns negative
+}
+
+
+@pytest.mark.parametrize("allowances", ALLOWANCES.values(), ids=ALLOWANCES.keys())
+def test_template_computed_totals_equal_the_invoice_totals_with_allowances(
+    schema: dict[str, Any], allowances: list[dict[str, Any]]
+) -> None:
+    computed = compute(schema, document(allowances=allowances))
+    totals = invoice_totals({**computed, "number": "FA-2026-00001", "seller": SELLER, "buyer": BUYER})
+
     assert Decimal(str(computed["total_ht"])) == totals["tax_exclusive"]
     assert Decimal(str(computed["total_vat"])) == totals["tax_total"]
+    assert Decimal(str(computed["total_ttc"])) == totals["tax_inclusive"]
+
+
+def test_template_extended_with_charges_computes_the_invoice_totals(schema: dict[str, Any]) -> None:
+    """The template has no charges (BG-21); one that adds them writes them in with a + sign."""
+    properties = schema["properties"]
+    properties["charges"] = copy.deepcopy(properties["allowances"])
+    properties["total_ht"]["x-computed"] = "sum(lines, amount, allowances, -cents(amount), charges, cents(amount))"
+    properties["total_vat"]["x-computed"] = (
+        "vat(lines, amount, vat_rate, allowances, -cents(amount), vat_rate, charges, cents(amount), vat_rate)"
+    )
+    data = document(
+        allowances=[adjustment(100, 20), adjustment(0.005, 5.5)],
+        charges=[adjustment(50, 5.5, reason="Frais de port"), adjustment(12.345, 20, reason="Emballage")],
+    )
+
+    computed = compute(schema, data)
+    totals = invoice_totals({**computed, "number": "FA-2026-00001", "seller": SELLER, "buyer": BUYER})
+
+    assert validate(schema, computed) == []
+    assert Decimal(str(computed["total_ht"])) == totals["tax_exclusive"] == Decimal("9837.38")
+    assert Decimal(str(computed["total_vat"])) == totals["tax_total"]
+    assert Decimal(str(computed["total_ttc"])) == totals["tax_inclusive"]
 
 
 def test_template_document_converts_to_a_valid_ubl_invoice(schema: dict[str, Any]) -> None:
