@@ -205,7 +205,12 @@ def _condition_validator(text: str) -> Draft202012Validator:
 
 
 def effective(root: Any, schema: Any, depth: int = 0) -> dict[str, Any]:
-    """`schema` with its `$ref` followed and its allOf branches merged in (properties, required)."""
+    """`schema` with its `$ref` followed and its allOf branches merged in (properties, required).
+
+    Keywords beside a `$ref` apply too (JSON Schema 2019-09 and later), as an allOf with it."""
+    if isinstance(schema, dict) and "$ref" in schema and len(schema) > 1:
+        siblings = {key: value for key, value in schema.items() if key != "$ref"}
+        schema = {**siblings, "allOf": [{"$ref": schema["$ref"]}, *siblings.get("allOf", [])]}
     node = dereference(root, schema)
     if not isinstance(node, dict):
         return {}

@@ -473,3 +473,13 @@ def test_money_widget_follows_x_money() -> None:
     schema = {"type": "object", "properties": {"fee": {"type": "number", "x-money": True}}}
 
     assert compile_screen(schema, None, data={})["root"]["elements"][0]["widget"] == "money"
+
+
+def test_keywords_beside_a_ref_still_give_the_table_its_columns() -> None:
+    line = {"type": "object", "properties": {"label": {"type": "string"}, "amount": {"type": "number"}}}
+    schema = {"type": "object", "$defs": {"line": line}, "properties": {"lines": {"type": "array", "items": {
+        "$ref": "#/$defs/line", "required": ["label"], "properties": {"note": {"type": "string"}}}}}}
+    [table] = [c for c in iter_controls(compile_screen(schema, None)) if c.get("widget") == "table"]
+    columns = {column["scope"].rsplit("/", 1)[-1]: column for column in table["columns"]}
+    assert set(columns) == {"label", "amount", "note"}
+    assert columns["label"]["required"] is True and columns["amount"]["required"] is False
