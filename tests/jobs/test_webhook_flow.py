@@ -72,7 +72,7 @@ REGISTER = "mutation($url: String!, $events: [String!]) { registerWebhook(url: $
 
 
 async def test_admin_registers_an_https_endpoint_and_sees_its_secret_once(api, demo):
-    body = await api(REGISTER, {"url": "https://erp.example/hooks/parapheur"}, user="admin")
+    body = await api(REGISTER, {"url": "https://93.184.216.34/hooks/parapheur"}, user="admin")
     registration = body["data"]["registerWebhook"]
     assert registration["secret"].startswith("whsec_")
     assert registration["endpoint"]["events"] == ["*"]
@@ -90,6 +90,13 @@ async def test_admin_registers_an_https_endpoint_and_sees_its_secret_once(api, d
         ("http://erp.example/hook", None, "must use https://"),
         ("https://user:pw@erp.example/hook", None, "carry no credentials"),
         ("https://erp.example/hook", ["document.deleted"], "unknown event"),
+        ("https://127.0.0.1/hook", None, "webhook host '127.0.0.1' is a loopback address"),
+        ("https://localhost:8443/hook", None, "webhook host 'localhost' resolves to 127.0.0.1, a loopback address"),
+        ("https://10.0.0.5/hook", None, "webhook host '10.0.0.5' is a private address"),
+        ("https://169.254.169.254/latest/meta-data/", None, "webhook host '169.254.169.254' is a link-local address"),
+        ("https://[::1]/hook", None, "webhook host '::1' is a loopback address"),
+        ("https://[fd12:3456::5]/hook", None, "webhook host 'fd12:3456::5' is a unique local (private) address"),
+        ("https://erp.invalid/hook", None, "webhook host 'erp.invalid' does not resolve"),
     ],
 )
 async def test_bad_endpoints_are_refused_with_the_reason(api, demo, url, events, message):
