@@ -24,6 +24,7 @@ class Settings:
     job_lease_seconds: float = 120.0
     relay_interval_seconds: float = 0.5
     redispatch_after_seconds: float = 60.0
+    # Plain http allowed, and for webhooks no public-address check: local test servers only.
     webhook_allow_http_hosts: tuple[str, ...] = ()
     cors_origins: tuple[str, ...] = ()
     templates_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parent.parent / "ui-schemas")

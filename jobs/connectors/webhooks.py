@@ -12,6 +12,9 @@ Receivers check it with `verify(secret, header, raw_body)` (or the same few line
 language) on the raw body as received, before parsing it: re-serialising the JSON changes the
 bytes. The timestamp is signed too, and `verify` refuses one older than five minutes, so a
 captured request cannot be replayed later.
+
+Requests go only to public addresses (`jobs/connectors/addresses.py`), checked when the
+endpoint is registered and again before each request, which is sent to the address checked.
 """
 
 from __future__ import annotations
@@ -31,6 +34,14 @@ from uuid import UUID
 import httpx
 
 from jobs.connectors import ConnectorError, check_transport
+from jobs.connectors.addresses import (
+    DestinationRefused,
+    IPAddress,
+    Resolver,
+    StaticResolver,
+    SystemResolver,
+    public_address,
+)
 
 SIGNATURE_HEADER = "X-Parapheur-Signature"
 EVENT_HEADER = "X-Parapheur-Event"
@@ -55,7 +66,7 @@ class WebhookGone(WebhookError):
 
 
 class WebhookRefused(WebhookError):
-    """Raised when the registered URL is not one Parapheur will send to (plain http to a host not allowed)."""
+    """Raised when the registered URL is not one Parapheur will send to (plain http, a private address)."""
 
     retryable = False
 
@@ -124,6 +135,31 @@ def check_url(url: str, allow_http_hosts: Iterable[str]) -> None:
         raise WebhookRefused(str(error)) from None
 
 
+async def check_address(url: str, allow_http_hosts: Iterable[str], resolver: Resolver) -> IPAddress | None:
+    """The address to send to, checked again at each delivery since DNS answers change after registration.
+
+    None for a host in `allow_http_hosts` (sent to by name, unchecked). A private address is
+    refused for good; a name that does not resolve now may later, so that attempt is retried.
+    """
+    try:
+        return await public_address(urlsplit(url).hostname or "", resolver, exempt=allow_http_hosts,
+                                    what="webhook host")
+    except DestinationRefused as error:
+        raise (WebhookFailed if error.retryable else WebhookRefused)(str(error)) from None
+
+
+def pinned(request: httpx.Request, address: IPAddress) -> httpx.Request:
+    """`request` sent to `address`, the one checked, not to whatever the name resolves to when connecting
+    (DNS rebinding). The Host header, TLS SNI and certificate check stay on the URL's host name.
+
+    Through an HTTP proxy taken from the environment (HTTPS_PROXY), httpcore's tunnel ignores
+    `sni_hostname` and checks the certificate against the address: such deliveries fail, closed.
+    """
+    request.extensions["sni_hostname"] = request.url.host
+    request.url = request.url.copy_with(host=str(address))
+    return request
+
+
 class WebhookSender(Protocol):
     async def deliver(self, url: str, event: str, payload: dict[str, Any], secret: bytes, delivery_id: str) -> int:
         """POST the signed event to `url`; return the HTTP status (2xx) or raise a WebhookError."""
@@ -131,26 +167,35 @@ class WebhookSender(Protocol):
 
 
 class HttpWebhookSender:
-    """Delivers over HTTPS with httpx; never follows redirects (a redirect could leave the registered host)."""
+    """Delivers over HTTPS with httpx to the public address it checked; never follows redirects (a
+    redirect could lead anywhere, a private address included)."""
 
     def __init__(
         self,
         timeout: float = 10.0,
         allow_http_hosts: Iterable[str] = (),
         clock: Callable[[], float] = time.time,
+        resolver: Resolver | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.timeout = timeout
         self.allow_http_hosts = frozenset(allow_http_hosts)
         self.clock = clock
+        self.resolver = resolver or SystemResolver()
+        self.transport = transport
 
     async def deliver(self, url: str, event: str, payload: dict[str, Any], secret: bytes, delivery_id: str) -> int:
         check_url(url, self.allow_http_hosts)
+        address = await check_address(url, self.allow_http_hosts, self.resolver)
         body = encode_payload(payload)
         headers = request_headers(event, secret, delivery_id, int(self.clock()), body)
         where = f"webhook {delivery_id} ({event}) to {_shown(url)}"
         try:
-            async with httpx.AsyncClient(timeout=self.timeout, follow_redirects=False) as client:
-                response = await client.post(url, content=body, headers=headers)
+            async with httpx.AsyncClient(
+                timeout=self.timeout, follow_redirects=False, transport=self.transport
+            ) as client:
+                request = client.build_request("POST", url, content=body, headers=headers)
+                response = await client.send(request if address is None else pinned(request, address))
         except httpx.TimeoutException as error:
             raise WebhookFailed(f"{where}: no answer within {self.timeout:g} s") from error
         except httpx.TransportError as error:
@@ -187,10 +232,13 @@ class Delivery:
 
 @dataclass
 class InMemoryWebhookSender:
-    """Records deliveries after the same URL checks and signing as HttpWebhookSender; `fail_next` scripts failures."""
+    """Records deliveries after the same URL checks and signing as HttpWebhookSender; `fail_next` scripts failures.
+
+    Host names resolve through `resolver`, by default a `StaticResolver` that knows none (no DNS in tests)."""
 
     allow_http_hosts: frozenset[str] = frozenset()
     clock: Callable[[], float] = time.time
+    resolver: Resolver = field(default_factory=StaticResolver)
     delivered: list[Delivery] = field(default_factory=list)
     failures: list[WebhookError] = field(default_factory=list)
 
@@ -200,6 +248,7 @@ class InMemoryWebhookSender:
 
     async def deliver(self, url: str, event: str, payload: dict[str, Any], secret: bytes, delivery_id: str) -> int:
         check_url(url, self.allow_http_hosts)
+        await check_address(url, self.allow_http_hosts, self.resolver)
         body = encode_payload(payload)
         headers = request_headers(event, secret, delivery_id, int(self.clock()), body)
         if self.failures:

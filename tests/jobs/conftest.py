@@ -34,6 +34,8 @@ class Login:
 
 
 SMTP_LOGIN = Login("parapheur", "s3cret:with@signs")
+# On the test certificate, though no DNS knows it: a request to it reaches 127.0.0.1 only if pinned there.
+UNRESOLVED_TLS_HOST = "hooks.parapheur.test"
 
 
 def missing(reason: str) -> None:
@@ -110,7 +112,7 @@ class TlsFiles:
 
 @pytest.fixture(scope="session")
 def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
-    """A self-signed certificate for 127.0.0.1 and localhost, made with openssl at test time."""
+    """A self-signed certificate for 127.0.0.1, localhost and UNRESOLVED_TLS_HOST, made with openssl at test time."""
     openssl = shutil.which("openssl")
     if openssl is None:
         missing("openssl is not installed; it makes the self-signed certificate for the TLS tests")
@@ -118,7 +120,7 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
     files = TlsFiles(certificate=folder / "cert.pem", key=folder / "key.pem")
     command = [
         openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-        "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        "-addext", f"subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:{UNRESOLVED_TLS_HOST}",
         "-keyout", str(files.key), "-out", str(files.certificate),
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, timeout=60)
@@ -194,15 +196,17 @@ def smtps_server(start_smtp, tls_files: TlsFiles) -> SmtpServer:
 
 
 @pytest.fixture
-def serve() -> Iterator[Callable[[Any], str]]:
-    """Run an ASGI app under uvicorn in a thread; returns its base URL, http://127.0.0.1:<port>."""
+def serve() -> Iterator[Callable[..., str]]:
+    """Run an ASGI app under uvicorn in a thread; returns its base URL, http://127.0.0.1:<port>,
+    or https:// when given `tls` files."""
     running: list[tuple[uvicorn.Server, threading.Thread]] = []
 
-    def start(app: Any) -> str:
+    def start(app: Any, tls: TlsFiles | None = None) -> str:
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+        certificate = {"ssl_certfile": str(tls.certificate), "ssl_keyfile": str(tls.key)} if tls else {}
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", **certificate))
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
         thread.start()
         deadline = time.monotonic() + 10
@@ -211,7 +215,7 @@ def serve() -> Iterator[Callable[[Any], str]]:
                 raise RuntimeError("the test HTTP server did not start")
             time.sleep(0.01)
         running.append((server, thread))
-        return f"http://127.0.0.1:{port}"
+        return f"{'https' if tls else 'http'}://127.0.0.1:{port}"
 
     yield start
     for server, thread in running:

@@ -10,9 +10,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from jobs.actions import ACTIONS
+from jobs.connectors.addresses import StaticResolver
 from jobs.connectors.webhooks import HttpWebhookSender, verify
 from jobs.services import Services
 from jobs.system import JobSystem
+from models import webhook_endpoints
 from models.tables import WebhookEndpoint
 from tests.jobs.test_purchase_flow import FAST, until_idle
 
@@ -67,12 +69,31 @@ async def test_an_action_no_actor_performs_fails_its_job_and_says_which(circuit,
     assert "no automated action 'generate_purchase_order'" in order["last_error"]
 
 
+async def test_delivery_to_a_host_rebound_to_a_private_address_fails_its_job_with_the_reason(circuit, demo):
+    """Public when registered, private when delivered: the check before each delivery refuses it."""
+    then = StaticResolver({"erp.example.com": ("93.184.216.34",)})
+    now = StaticResolver({"erp.example.com": ("10.0.0.5",)})
+    await webhook_endpoints.register(demo, "https://erp.example.com/hook", ["*"], resolver=then)
+    services = Services(policy=FAST, webhook_sender=HttpWebhookSender(resolver=now))
+    system = JobSystem(StubBroker(), {"deliver_webhook": ACTIONS["deliver_webhook"]}, services)
+    await system.start(run_workers=True)
+    try:
+        await circuit.submitted(total_ht=800)
+        jobs = [j for j in await until_idle() if j["action"] == "deliver_webhook"]
+    finally:
+        await system.stop()
+    assert jobs and {(j["status"], j["attempts"]) for j in jobs} == {("FAILED", 1)}
+    assert {j["last_error"] for j in jobs} == {
+        "webhook host 'erp.example.com' resolves to 10.0.0.5, a private address; only public addresses are called"
+    }
+
+
 REGISTER = "mutation($url: String!, $events: [String!]) { registerWebhook(url: $url, events: $events) " \
            "{ secret endpoint { id url events active } } }"
 
 
 async def test_admin_registers_an_https_endpoint_and_sees_its_secret_once(api, demo):
-    body = await api(REGISTER, {"url": "https://erp.example/hooks/parapheur"}, user="admin")
+    body = await api(REGISTER, {"url": "https://93.184.216.34/hooks/parapheur"}, user="admin")
     registration = body["data"]["registerWebhook"]
     assert registration["secret"].startswith("whsec_")
     assert registration["endpoint"]["events"] == ["*"]
@@ -90,6 +111,13 @@ async def test_admin_registers_an_https_endpoint_and_sees_its_secret_once(api, d
         ("http://erp.example/hook", None, "must use https://"),
         ("https://user:pw@erp.example/hook", None, "carry no credentials"),
         ("https://erp.example/hook", ["document.deleted"], "unknown event"),
+        ("https://127.0.0.1/hook", None, "webhook host '127.0.0.1' is a loopback address"),
+        ("https://localhost:8443/hook", None, "webhook host 'localhost' resolves to 127.0.0.1, a loopback address"),
+        ("https://10.0.0.5/hook", None, "webhook host '10.0.0.5' is a private address"),
+        ("https://169.254.169.254/latest/meta-data/", None, "webhook host '169.254.169.254' is a link-local address"),
+        ("https://[::1]/hook", None, "webhook host '::1' is a loopback address"),
+        ("https://[fd12:3456::5]/hook", None, "webhook host 'fd12:3456::5' is a unique local (private) address"),
+        ("https://erp.invalid/hook", None, "webhook host 'erp.invalid' does not resolve"),
     ],
 )
 async def test_bad_endpoints_are_refused_with_the_reason(api, demo, url, events, message):

@@ -5,10 +5,13 @@ import asyncio
 import hashlib
 import hmac
 import json
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from ipaddress import ip_address
 
+import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -16,6 +19,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from jobs.connectors import ConnectorError
+from jobs.connectors.addresses import StaticResolver
 from jobs.connectors.webhooks import (
     DELIVERY_HEADER,
     EVENT_HEADER,
@@ -27,9 +31,11 @@ from jobs.connectors.webhooks import (
     WebhookGone,
     WebhookRefused,
     WebhookSender,
+    pinned,
     sign,
     verify,
 )
+from tests.jobs.conftest import UNRESOLVED_TLS_HOST
 
 SECRET = b"whsec_3f1c9a"
 NOW = 1_767_225_600  # 2026-01-01T00:00:00Z
@@ -39,6 +45,8 @@ PAYLOAD = {
     "document": {"number": "FA-2026-00007", "state": "validated", "total_ttc": Decimal("1234.50")},
     "actor": "daf@acme.example",
 }
+# What DNS answers in these tests: a public address, and a name since rebound to a private one.
+RESOLVER = StaticResolver({"hooks.example.com": ("93.184.216.34",), "rebound.example.com": ("10.0.0.5",)})
 
 
 @dataclass
@@ -87,11 +95,11 @@ def under_test(request) -> SenderUnderTest:
     if request.param == "http":
         endpoint, base_url = request.getfixturevalue("receiver")
         return SenderUnderTest(
-            HttpWebhookSender(timeout=5, allow_http_hosts={"127.0.0.1"}),
+            HttpWebhookSender(timeout=5, allow_http_hosts={"127.0.0.1"}, resolver=RESOLVER),
             base_url + "/hooks/parapheur",
             lambda: [(item["headers"], item["body"]) for item in endpoint.requests if item["verified"]],
         )
-    memory = InMemoryWebhookSender(allow_http_hosts=frozenset({"127.0.0.1"}))
+    memory = InMemoryWebhookSender(allow_http_hosts=frozenset({"127.0.0.1"}), resolver=RESOLVER)
     return SenderUnderTest(
         memory,
         "http://127.0.0.1:9/hooks/parapheur",
@@ -143,6 +151,29 @@ async def test_empty_secret_is_refused_since_nothing_could_be_verified(under_tes
         await under_test.sender.deliver(under_test.url, EVENT, PAYLOAD, b"", "dlv-42")
 
 
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("https://rebound.example.com/in", "host 'rebound.example.com' resolves to 10.0.0.5, a private address"),
+        ("https://169.254.169.254/latest/meta-data/", "webhook host '169.254.169.254' is a link-local address"),
+        ("https://[::1]/in", "webhook host '::1' is a loopback address"),
+    ],
+)
+async def test_private_address_is_refused_before_sending_even_if_registered_when_public(under_test, url, message):
+    with pytest.raises(WebhookRefused, match=message) as raised:
+        await under_test.sender.deliver(url, EVENT, PAYLOAD, SECRET, "dlv-42")
+
+    assert raised.value.retryable is False
+    assert under_test.received() == []
+
+
+async def test_host_that_no_longer_resolves_is_a_retryable_failure(under_test):
+    with pytest.raises(WebhookFailed, match="webhook host 'gone.example.com' does not resolve") as raised:
+        await under_test.sender.deliver("https://gone.example.com/in", EVENT, PAYLOAD, SECRET, "dlv-42")
+
+    assert raised.value.retryable is True
+
+
 # --- HTTP on the wire ---------------------------------------------------------------------------
 
 
@@ -184,6 +215,51 @@ async def test_redirect_is_not_followed(receiver):
         await sender.deliver(base_url + "/hooks/moved", EVENT, PAYLOAD, SECRET, "dlv-42")
 
     assert endpoint.requests == []
+
+
+async def test_request_goes_to_the_checked_address_with_host_and_sni_on_the_name():
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(204)
+
+    sender = HttpWebhookSender(timeout=5, resolver=RESOLVER, transport=httpx.MockTransport(answer))
+
+    assert await sender.deliver("https://hooks.example.com/in?t=1", EVENT, PAYLOAD, SECRET, "dlv-42") == 204
+    [request] = sent
+    assert str(request.url) == "https://93.184.216.34/in?t=1"
+    assert request.headers["host"] == "hooks.example.com"
+    assert request.extensions["sni_hostname"] == "hooks.example.com"
+
+
+@pytest.fixture
+def tls_echo(serve, tls_files) -> tuple[int, ssl.SSLContext]:
+    """An HTTPS server on 127.0.0.1 answering with the Host header it got, and a context trusting it."""
+
+    async def echo(request: Request) -> Response:
+        return PlainTextResponse(request.headers["host"])
+
+    base_url = serve(Starlette(routes=[Route("/in", echo, methods=["POST"])]), tls=tls_files)
+    return int(base_url.rsplit(":", 1)[1]), ssl.create_default_context(cafile=str(tls_files.certificate))
+
+
+async def test_pinned_request_reaches_the_address_and_verifies_the_certificate_of_the_name(tls_echo):
+    port, trust = tls_echo
+    async with httpx.AsyncClient(verify=trust) as client:
+        request = client.build_request("POST", f"https://{UNRESOLVED_TLS_HOST}:{port}/in")
+        response = await client.send(pinned(request, ip_address("127.0.0.1")))
+
+    assert response.text == f"{UNRESOLVED_TLS_HOST}:{port}"
+
+
+async def test_pinned_request_fails_when_the_certificate_is_not_for_the_name(tls_echo):
+    """The certificate is valid for 127.0.0.1 itself: only a check on the name can refuse it."""
+    port, trust = tls_echo
+    async with httpx.AsyncClient(verify=trust) as client:
+        request = client.build_request("POST", f"https://elsewhere.parapheur.test:{port}/in")
+        with pytest.raises(httpx.ConnectError, match="certificate verify failed"):
+            await client.send(pinned(request, ip_address("127.0.0.1")))
 
 
 async def test_endpoint_that_does_not_answer_in_time_is_a_retryable_failure(receiver):
@@ -263,7 +339,7 @@ def test_verify_accepts_any_v1_while_a_secret_is_rotated():
 
 
 async def test_sender_dates_the_signature_with_its_clock():
-    sender = InMemoryWebhookSender(clock=lambda: NOW + 0.9)
+    sender = InMemoryWebhookSender(clock=lambda: NOW + 0.9, resolver=RESOLVER)
 
     await sender.deliver("https://hooks.example.com/in", EVENT, PAYLOAD, SECRET, "dlv-42")
 
@@ -276,7 +352,7 @@ async def test_sender_dates_the_signature_with_its_clock():
 
 
 async def test_in_memory_sender_raises_scripted_failures_then_delivers():
-    sender = InMemoryWebhookSender()
+    sender = InMemoryWebhookSender(resolver=RESOLVER)
     sender.fail_next(WebhookFailed("HTTP 503"))
 
     with pytest.raises(WebhookFailed):
