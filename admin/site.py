@@ -53,6 +53,7 @@ READ_ONLY_REASONS = {
     HistoryEntry: "History entries are immutable: they form the audit trail's hash chain.",
     UsageEvent: "Usage events are read-only: they are what is billed.",
     DocumentTypeVersion: "Published versions never change: publish a new version instead.",
+    DocumentType: "A document type changes in the designer (/admin/designer/), by publishing a new version.",
     Audience: "Audience rows are derived from documents and their workflow.",
     NumberCounter: "Number counters are gap-free sequences: editing one would skip or reuse numbers.",
 }

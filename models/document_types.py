@@ -133,6 +133,9 @@ async def publish(
             workflow=json.dumps(workflow),
             permissions=json.dumps(permissions),
             published_by=published_by,
+            name=name,
+            category=category,
+            number_prefix=number_prefix,
         )
         await version.save()
         await DocumentType.update(
@@ -159,6 +162,9 @@ _VERSION_COLUMNS = (
     DocumentTypeVersion.ui_schema,
     DocumentTypeVersion.workflow,
     DocumentTypeVersion.permissions,
+    DocumentTypeVersion.name,
+    DocumentTypeVersion.category,
+    DocumentTypeVersion.number_prefix,
     DocumentTypeVersion.document_type.key,
     DocumentTypeVersion.document_type.name,
     DocumentTypeVersion.document_type.category,
@@ -167,14 +173,16 @@ _VERSION_COLUMNS = (
 
 
 def _published(row: dict[str, Any]) -> PublishedVersion:
+    """Name, category and prefix as published with the version (cached safely: they never
+    change); versions published before they were recorded take the type's."""
     return PublishedVersion(
         id=row["id"],
         document_type_id=row["document_type"],
         organisation_id=row["organisation"],
         key=row["document_type.key"],
-        name=row["document_type.name"],
-        category=row["document_type.category"],
-        number_prefix=row["document_type.number_prefix"],
+        name=row["name"] or row["document_type.name"],
+        category=row["category"] or row["document_type.category"],
+        number_prefix=row["number_prefix"] or row["document_type.number_prefix"],
         version=row["version"],
         json_schema=_json(row["json_schema"]),
         ui_schema=_json(row["ui_schema"]),

@@ -128,6 +128,9 @@ class DocumentTypeVersion(Table, tablename="document_type_version"):
     permissions = JSON()
     published_at = Timestamptz(default=TimestamptzNow())
     published_by = ForeignKey(BaseUser, null=True, default=None)
+    name = Varchar(length=200, null=True, default=None, help_text="As published; empty before 2026-11-29.")
+    category = Varchar(length=64, null=True, default=None)
+    number_prefix = Varchar(length=16, null=True, default=None)
 
 
 class DocumentTypeDraft(Table, tablename="document_type_draft"):

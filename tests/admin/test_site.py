@@ -62,3 +62,11 @@ async def test_sessions_are_stored_as_hashes_of_their_cookie(api):
     csrf = api.http.cookies.get("csrftoken") or ""
     await api.http.post("/admin/public/logout/", headers={"X-CSRFToken": csrf})
     assert hash_token(cookie) not in [row["token"] for row in await HashedSessions.select(HashedSessions.token)]
+
+
+async def test_document_types_change_only_by_publishing(api):
+    await login(api.http, "admin")
+    [row] = (await api.http.get("/admin/api/tables/document_type/?key=purchase_request")).json()["rows"]
+    refused = await api.http.patch(f"/admin/api/tables/document_type/{row['id']}/", json={"number_prefix": "XX"},
+                                   headers={"X-CSRFToken": api.http.cookies.get("csrftoken") or ""})
+    assert refused.status_code == 405 and "designer" in refused.text

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from models.document_types import DefinitionRejected, publish
+from models.document_types import DefinitionRejected, forget_cache, publish, version_by_id
 from models.tables import DocumentType, DocumentTypeVersion
 from models.templates import read_template
 from tests.circuit import UPDATE, request_data
@@ -146,3 +146,13 @@ async def test_rejected_first_publish_creates_no_type(demo):
     assert any("buyer" in p["message"] for p in rejected.value.problems), rejected.value.problems
     assert await DocumentType.count() == len(DEMO_TYPES)
     assert await DocumentTypeVersion.count() == len(DEMO_TYPES)
+
+
+async def test_a_version_keeps_the_name_and_number_prefix_it_was_published_with(demo):
+    first = await _publish(demo, name="Demande d'achat", number_prefix="DA")
+    second = await _publish(demo, name="Purchase request", number_prefix="PR")
+    forget_cache()  # another process, or this one after a restart, reads them from the database
+    again = await version_by_id(first.id, demo)
+    assert (again.name, again.number_prefix) == ("Demande d'achat", "DA")
+    latest = await version_by_id(second.id, demo)
+    assert (latest.name, latest.number_prefix) == ("Purchase request", "PR")
