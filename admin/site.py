@@ -15,6 +15,7 @@ from piccolo.apps.user.tables import BaseUser
 from piccolo_admin.endpoints import TableConfig, create_admin
 from piccolo_admin.translations.data import ENGLISH, FRENCH
 from piccolo_api.crud.endpoints import PiccoloCRUD
+from piccolo_api.crud.hooks import Hook, HookType
 from piccolo_api.crud.validators import Validators
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
@@ -23,6 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from admin.forms import FORMS
 from admin.tenancy import AdministeredOrganisation, TenantScope
+from models.accounts import open_back_office
 from models.sessions import HashedSessions
 from models.tables import (
     ApiToken,
@@ -80,6 +82,40 @@ ORGANISATION_READ_ONLY = {
 }
 
 
+async def _membership_saved(row: Membership) -> Membership:
+    if row.is_admin:
+        await open_back_office(row.user)
+    return row
+
+
+async def _membership_patched(row_id: int, values: dict) -> dict:
+    if any(column._meta.name == "is_admin" and value for column, value in values.items()):
+        membership = await Membership.select(Membership.user).where(Membership.id == row_id).first()
+        if membership:
+            await open_back_office(membership["user"])
+    return values
+
+
+async def _assignment_saved(row: RoleAssignment) -> RoleAssignment:
+    if await Role.exists().where((Role.id == row.role) & (Role.key == "admin")):
+        await open_back_office(row.user)
+    return row
+
+
+async def _assignment_patched(row_id: int, values: dict) -> dict:
+    role = next((value for column, value in values.items() if column._meta.name == "role"), None)
+    assignment = await RoleAssignment.select(RoleAssignment.user).where(RoleAssignment.id == row_id).first()
+    if role is not None and assignment and await Role.exists().where((Role.id == role) & (Role.key == "admin")):
+        await open_back_office(assignment["user"])
+    return values
+
+
+HOOKS = {  # who becomes an organisation administrator through a table edit may sign in
+    Membership: [Hook(HookType.pre_save, _membership_saved), Hook(HookType.pre_patch, _membership_patched)],
+    RoleAssignment: [Hook(HookType.pre_save, _assignment_saved), Hook(HookType.pre_patch, _assignment_patched)],
+}
+
+
 def table_configs(read_only: dict[type, str]) -> list[TableConfig]:
     """Every table, with useful columns, filters and menu groups."""
     visible = {
@@ -117,6 +153,7 @@ def table_configs(read_only: dict[type, str]) -> list[TableConfig]:
                     visible_filters=filters.get(table),
                     menu_group=group,
                     validators=refuse_writes(reason) if reason else None,
+                    hooks=HOOKS.get(table),
                 )
             )
     return configs

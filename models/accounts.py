@@ -104,9 +104,19 @@ async def _member_and_role(organisation_slug: str, username: str, role: str) -> 
 
 async def assign_role(organisation_slug: str, username: str, role: str, scope: dict[str, str] | None) -> None:
     organisation_id, user_id, role_id = await _member_and_role(organisation_slug, username, role)
-    await RoleAssignment.insert(
-        RoleAssignment(organisation=organisation_id, user=user_id, role=role_id, scope=scope)
-    )
+    async with write_transaction():
+        await RoleAssignment.insert(
+            RoleAssignment(organisation=organisation_id, user=user_id, role=role_id, scope=scope)
+        )
+        if role == "admin":
+            await open_back_office(user_id)
+
+
+async def open_back_office(user_id: int) -> None:
+    """An organisation administrator (membership flag or `admin` role) needs piccolo's `admin`
+    flag to sign in to /admin/; which back-office they reach is decided per request, so the
+    flag alone grants nothing once they administer no organisation."""
+    await BaseUser.update({BaseUser.admin: True}).where(BaseUser.id == user_id)
 
 
 async def revoke_role(organisation_slug: str, username: str, role: str, scope: dict[str, str] | None) -> int:

@@ -133,3 +133,18 @@ async def test_the_admin_session_signs_in_to_the_graphql_api(api, beta):
     await api("mutation { logout }")
     assert (await api.http.get("/admin/api/tables/")).status_code == 401
     assert (await api("{ viewer { username } }"))["data"]["viewer"] is None
+
+
+async def test_a_member_made_administrator_in_the_back_office_may_sign_in_then_loses_it(api, beta):
+    await create_user(organisation_slug="beta", username="bea", email="bea@beta.example",
+                      password="beta-secret-3", display_name="Bea", roles=[])
+    bea = await Membership.select(Membership.id).where(Membership.user.username == "bea").first()
+    await login(api.http, "bart", "beta-secret-1")
+    url = f"/admin/api/tables/membership/{bea['id']}/"
+    promoted = await api.http.patch(url, json={"is_admin": True}, headers=csrf(api))
+    assert promoted.status_code == 200, promoted.text
+    api.http.cookies.clear()
+    await login(api.http, "bea", "beta-secret-3")
+    assert "catalog_entry" in (await api.http.get("/admin/api/tables/")).json()
+    await Membership.update({Membership.is_admin: False}).where(Membership.id == bea["id"])
+    assert (await api.http.get("/admin/api/tables/")).status_code == 403
