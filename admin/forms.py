@@ -18,7 +18,15 @@ from starlette.requests import Request
 
 from admin.tenancy import AdministeredOrganisation
 from models import jobs
-from models.accounts import AccountError, assign_role, create_token, create_user, organisation_by_slug, revoke_role
+from models.accounts import (
+    AccountError,
+    assign_role,
+    create_token,
+    create_user,
+    organisation_by_slug,
+    revoke_role,
+    revoke_token_by_id,
+)
 from models.catalog_import import CatalogImportError, import_csv
 from models.document_types import DefinitionRejected
 from models.templates import TemplateError, install_template
@@ -152,6 +160,16 @@ async def template_install(organisation: AdministeredOrganisation, data: Templat
 
 
 
+class TokenRevocation(BaseModel):
+    token_id: int = Field(description="Id of the token (Organisations > Api Token)")
+
+
+async def revoke_api_token(organisation: AdministeredOrganisation, data: TokenRevocation) -> str:
+    if not await revoke_token_by_id(organisation.id, data.token_id):
+        raise ValueError(f"Token {data.token_id} is not a token of {organisation.slug}.")
+    return f"Token {data.token_id} is revoked: it stops working now."
+
+
 Action = Callable[[AdministeredOrganisation, Any], Awaitable[str]]
 
 
@@ -193,6 +211,8 @@ FORMS = [
          "Roles may be scoped, e.g. service_manager:department=IT.", "Organisations"),
     Form("Create a partner API token", PartnerToken, partner_token,
          "A read-only token for a partner portal; shown once.", "Organisations"),
+    Form("Revoke an API token", TokenRevocation, revoke_api_token, "The token stops working at once.",
+         "Organisations"),
     Form("Import a catalog from CSV", CatalogImport, catalog_import,
          "code,label plus extra columns; errors are reported by line.", "Definitions"),
     Form("Install a template", TemplateInstall, template_install,

@@ -58,6 +58,12 @@ READ_ONLY_REASONS = {
     DocumentType: "A document type changes in the designer (/admin/designer/), by publishing a new version.",
     Audience: "Audience rows are derived from documents and their workflow.",
     NumberCounter: "Number counters are gap-free sequences: editing one would skip or reuse numbers.",
+    Document: "Documents change through their workflow (the portal or the API), which keeps their history.",
+    Task: "Tasks follow their document's workflow.",
+    Link: "Links are made by the actions that create the linked documents.",
+    Attachment: "Attachments are kept as filed: their SHA-256 is on record.",
+    OutboxJob: "Jobs run by themselves; a FAILED one runs again with the 'Retry a failed job' form.",
+    ApiToken: "Tokens are issued by login and the partner-token form; revoke one with 'Revoke an API token'.",
 }
 
 

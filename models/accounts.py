@@ -159,3 +159,14 @@ async def change_password(user_id: int, username: str, current: str, new: str, *
             (ApiToken.user == user_id) & (ApiToken.label == "login") & (ApiToken.token_hash != kept)
         )
         await HashedSessions.end_sessions_of(user_id, keep=keep_admin_session)
+
+
+async def revoke_token_by_id(organisation_id: int, token_id: int) -> bool:
+    """Revoke one of the organisation's tokens (a partner's, or a member's session)."""
+    found = await ApiToken.select(ApiToken.id).where(
+        (ApiToken.id == token_id) & (ApiToken.organisation == organisation_id)
+    ).first()
+    if found is None:
+        return False
+    await ApiToken.update({ApiToken.revoked: True}).where(ApiToken.id == token_id)
+    return True

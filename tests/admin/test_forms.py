@@ -8,15 +8,17 @@ from admin.forms import (
     NewUser,
     RoleChange,
     TemplateInstall,
+    TokenRevocation,
     catalog_import,
     change_role,
     new_user,
+    revoke_api_token,
     template_install,
 )
 from admin.tenancy import AdministeredOrganisation
 from models.catalog_import import CatalogImportError, parse_rows
-from models.tables import CatalogEntry, DocumentTypeVersion, RoleAssignment
-from models.viewers import check_password, grants_of
+from models.tables import ApiToken, CatalogEntry, DocumentTypeVersion, RoleAssignment
+from models.viewers import check_password, grants_of, hash_token
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -82,3 +84,14 @@ async def test_template_install_publishes_a_new_version(organisation):
     assert await DocumentTypeVersion.count() == before + 1
     with pytest.raises(ValueError, match="no template folder"):
         await template_install(organisation, TemplateInstall(template="nothing_here"))
+
+
+async def test_revoking_a_token_stops_it_at_once(api, organisation):
+    token = await api.token("alice")
+    row = await ApiToken.select(ApiToken.id).where(ApiToken.token_hash == hash_token(token)).first()
+    other = AdministeredOrganisation(organisation.id + 1000, "elsewhere")
+    with pytest.raises(ValueError, match="not a token of elsewhere"):
+        await revoke_api_token(other, TokenRevocation(token_id=row["id"]))
+    assert (await api("{ viewer { username } }", token=token))["data"]["viewer"] == {"username": "alice"}
+    assert "revoked" in await revoke_api_token(organisation, TokenRevocation(token_id=row["id"]))
+    assert (await api("{ viewer { username } }", token=token))["data"]["viewer"] is None

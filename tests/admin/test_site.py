@@ -70,3 +70,19 @@ async def test_document_types_change_only_by_publishing(api):
     refused = await api.http.patch(f"/admin/api/tables/document_type/{row['id']}/", json={"number_prefix": "XX"},
                                    headers={"X-CSRFToken": api.http.cookies.get("csrftoken") or ""})
     assert refused.status_code == 405 and "designer" in refused.text
+
+
+@pytest.mark.parametrize("table, reason", [("document", "workflow"), ("api_token", "Revoke an API token"),
+                                           ("outbox_job", "Retry a failed job")])
+async def test_rows_that_only_their_process_may_change_are_read_only(api, circuit, table, reason):
+    document = await circuit.submitted(total_ht=800)
+    await circuit.approved_by("bob", document["id"])  # approved: the purchase order job is queued
+    await login(api.http, "admin")
+    rows = (await api.http.get(f"/admin/api/tables/{table}/")).json()["rows"]
+    assert rows, f"no {table} row to try"
+    csrf = {"X-CSRFToken": api.http.cookies.get("csrftoken") or ""}
+    changed = await api.http.patch(f"/admin/api/tables/{table}/{rows[0]['id']}/", json={"organisation": 1},
+                                   headers=csrf)
+    assert changed.status_code == 405 and reason in changed.text
+    deleted = await api.http.delete(f"/admin/api/tables/{table}/{rows[0]['id']}/", headers=csrf)
+    assert deleted.status_code == 405
