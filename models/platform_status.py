@@ -41,12 +41,16 @@ def describe(flow_id: str, status: str, found: Meaning) -> str:
     return f"e-invoicing platform, flow {flow_id}: {status} ({found.key}{', final' if found.final else ''})"
 
 
-async def record(organisation_id: int, document_id: int, flow_id: str, status: str) -> Recorded:
+async def record(
+    organisation_id: int, document_id: int, flow_id: str, status: str, *, new_flow: bool = False
+) -> Recorded:
     """Store the flow's status on the document, inside the caller's transaction.
 
-    A new flow, or a new status of the same flow, bumps the document's version, adds a
-    `platform_status` history entry (no actor: the platform) and the webhook event; the same
-    status again writes nothing. Polling goes on while the status is not final."""
+    A new flow (`new_flow`: just submitted), or a new status of the document's flow, bumps the
+    document's version, adds a `platform_status` history entry (no actor: the platform) and the
+    webhook event; the same status again writes nothing, and so does the status of a flow the
+    document no longer follows (a poll queued before the invoice was corrected and sent again).
+    Polling goes on while the status is not final."""
     query = Document.select().where((Document.id == document_id) & (Document.organisation == organisation_id))
     if not is_sqlite():
         query = query.lock_rows("UPDATE")
@@ -55,7 +59,8 @@ async def record(organisation_id: int, document_id: int, flow_id: str, status: s
         raise LookupError(f"no document {document_id} in organisation {organisation_id}")
     found = meaning(status)
     previous = _json(row["platform_status"]) or {}
-    if previous.get("flow_id") == flow_id and previous.get("status") == status:
+    same_flow = previous.get("flow_id") == flow_id
+    if (same_flow and previous.get("status") == status) or not (same_flow or new_flow):
         return Recorded(False, found, row)
     now = datetime.now(UTC)
     current = {"flow_id": flow_id, "status": status, "meaning": found.key, "final": found.final,

@@ -30,13 +30,14 @@ def platform_config(context: JobContext) -> dict[str, Any]:
     return config
 
 
-async def follow(context: JobContext, flow_id: str, answer: Submission) -> dict[str, Any]:
+async def follow(context: JobContext, flow_id: str, answer: Submission, *, new_flow: bool = False) -> dict[str, Any]:
     """Record the platform's answer on the invoice and, when its status is final and new, take
     the workflow action it means (inside the job's transaction); returns the job's result."""
     invoice = context.document
     assert invoice is not None
     result: dict[str, Any] = {"flow_id": flow_id, "status": answer.status, "platform_answer": answer.raw}
-    recorded = await platform_status.record(context.organisation_id, invoice["id"], flow_id, answer.status)
+    recorded = await platform_status.record(context.organisation_id, invoice["id"], flow_id, answer.status,
+                                            new_flow=new_flow)
     result.update(meaning=recorded.meaning.key, final=recorded.meaning.final, changed=recorded.changed)
     action = recorded.meaning.action
     if recorded.changed and action is not None:

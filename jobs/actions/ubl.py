@@ -86,5 +86,5 @@ class SendToPlatform:
     async def commit(self, context: JobContext, prepared: Submitted) -> dict[str, Any]:
         submission = prepared.submission
         # The flow's first status, on the document; from now on the poller follows it.
-        followed = await follow(context, submission.flow_id, submission)
+        followed = await follow(context, submission.flow_id, submission, new_flow=True)
         return {**followed, "ubl_sha256": prepared.sha256}

@@ -17,8 +17,9 @@ from jobs.connectors.webhooks import InMemoryWebhookSender
 from jobs.poller import PlatformPoller
 from jobs.services import Services
 from jobs.system import JobSystem
-from models import history
+from models import history, platform_status
 from models.catalogs import ensure_catalog, put_entry
+from models.database import write_transaction
 from models.tables import Document, Organisation, OutboxJob
 from tests.jobs.connectors.test_platforms import API_KEY, FakePlatformApi
 from tests.jobs.test_invoice_flow import ACT, CUSTOMER, SELLER, _validated
@@ -267,3 +268,13 @@ async def test_invoice_marked_paid_by_hand_is_no_longer_polled(api, sent_invoice
     assert await _jobs("poll_platform_status") == []
     row = await Document.select(Document.platform_polling).where(Document.id == sent_invoice).first()
     assert row["platform_polling"] is False
+
+
+async def test_status_of_a_flow_the_invoice_no_longer_follows_writes_nothing(demo, sent_invoice):
+    before = await Document.select().where(Document.id == sent_invoice).first()
+
+    async with write_transaction():
+        stale = await platform_status.record(demo, sent_invoice, "FL-000000", "Rejetée")
+
+    assert not stale.changed
+    assert await Document.select().where(Document.id == sent_invoice).first() == before
