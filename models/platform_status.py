@@ -4,7 +4,8 @@
 (the hash-chained audit trail) and the polling flag: on while the status is not final and
 the invoice rests in the state it was sent from. `queue_polls` is what the poller runs:
 one `poll_platform_status` outbox job per polled document and time slot, whose idempotency
-key makes every process that runs it at the same time insert it once.
+key makes every process that runs it at the same time insert it once; `forget_earlier_polls`
+keeps only the latest succeeded one.
 """
 
 import json
@@ -14,7 +15,7 @@ from typing import Any
 
 from models import history
 from models.database import is_sqlite
-from models.jobs import PENDING, RUNNING
+from models.jobs import PENDING, RUNNING, SUCCEEDED
 from models.tables import Document, OutboxJob
 from models.webhooks import queue_events
 from rules.decisions import Step
@@ -124,3 +125,13 @@ async def queue_polls(now: datetime, every: float) -> int:
     inserted = await OutboxJob.insert(*jobs).on_conflict(action="DO NOTHING").returning(OutboxJob.id)
     return len(inserted)
 
+
+
+async def forget_earlier_polls(document_id: int, job_id: int) -> None:
+    """Keep one succeeded poll per document, the latest (what the platform said, and when):
+    the history keeps every change, and `Document.jobs` does not grow by one job a slot.
+    Failed polls stay, with their errors. Their slots are past, so nothing queues them again."""
+    await OutboxJob.delete().where(
+        (OutboxJob.document == document_id) & (OutboxJob.action == POLL_ACTION)
+        & (OutboxJob.status == SUCCEEDED) & (OutboxJob.id != job_id)
+    )

@@ -66,4 +66,6 @@ class PollPlatformStatus:
         return await platform.status(_flow_id(context))
 
     async def commit(self, context: JobContext, prepared: Submission) -> dict[str, Any]:
+        assert context.document is not None
+        await platform_status.forget_earlier_polls(context.document["id"], context.job["id"])
         return await follow(context, _flow_id(context), prepared)
