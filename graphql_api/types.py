@@ -185,6 +185,25 @@ class Job:
         )
 
 
+@strawberry.type(description="Where a sent invoice stands on the organisation's e-invoicing platform.")
+class PlatformStatus:
+    flow_id: str = strawberry.field(description="The platform's id for the flow it received.")
+    status: str = strawberry.field(description="The status as the platform words it, e.g. Deposee, 212, Encaissee.")
+    meaning: str = strawberry.field(
+        description="What it means here: deposited, in_progress, approved, disputed, refused, rejected, paid, unknown."
+    )
+    final: bool = strawberry.field(description="The platform will not move the flow again; polling has stopped.")
+    at: datetime = strawberry.field(description="When this status was first seen.")
+
+    @classmethod
+    def of(cls, raw: Any) -> "PlatformStatus | None":
+        value = json.loads(raw) if isinstance(raw, str) else raw
+        if not value:
+            return None
+        return cls(flow_id=value["flow_id"], status=value["status"], meaning=value["meaning"], final=value["final"],
+                   at=datetime.fromisoformat(value["at"]))
+
+
 @strawberry.type
 class WebhookEndpoint:
     id: strawberry.ID
@@ -340,6 +359,10 @@ class Document:
     @strawberry.field
     async def jobs(self, info: Info) -> list[Job]:
         return [Job.of(j) for j in await info.context.loaders.jobs.load(self.row["id"])]
+
+    @strawberry.field(description="The e-invoicing platform's last status for the invoice; null until sent.")
+    def platform_status(self) -> PlatformStatus | None:
+        return PlatformStatus.of(self.row.get("platform_status"))
 
     @strawberry.field(description="Files produced for this document (Order-X, UBL, printable pages).")
     async def attachments(self, info: Info) -> list[Attachment]:

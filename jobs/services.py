@@ -14,6 +14,7 @@ class JobPolicy:
     lease_seconds: float = 120.0
     relay_interval_seconds: float = 0.5
     redispatch_after_seconds: float = 60.0
+    platform_poll_seconds: float = 900.0  # 0: never ask platforms for the status of sent invoices
 
 
 @dataclass

@@ -170,6 +170,12 @@ class Document(Table, tablename="document"):
     created_by = ForeignKey(BaseUser, null=False)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    platform_status = JSON(
+        null=True,
+        default=None,
+        help_text='The e-invoicing platform\'s last status: {"flow_id", "status", "meaning", "final", "state", "at"}.',
+    )
+    platform_polling = Boolean(default=False, index=True, help_text="The platform is asked for the flow's status.")
 
 
 class HistoryEntry(Table, tablename="history_entry"):

@@ -139,6 +139,7 @@ def build_services(settings: Settings) -> Services:
             lease_seconds=settings.job_lease_seconds,
             relay_interval_seconds=settings.relay_interval_seconds,
             redispatch_after_seconds=settings.redispatch_after_seconds,
+            platform_poll_seconds=settings.platform_poll_seconds,
         ),
         mailer=SmtpMailer.from_url(settings.smtp_url) if settings.smtp_url else None,
         webhook_sender=HttpWebhookSender(allow_http_hosts=settings.webhook_allow_http_hosts),

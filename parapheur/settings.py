@@ -24,6 +24,7 @@ class Settings:
     job_lease_seconds: float = 120.0
     relay_interval_seconds: float = 0.5
     redispatch_after_seconds: float = 60.0
+    platform_poll_seconds: float = 900.0
     # Plain http allowed, and for webhooks no public-address check: local test servers only.
     webhook_allow_http_hosts: tuple[str, ...] = ()
     cors_origins: tuple[str, ...] = ()
@@ -69,6 +70,7 @@ def from_environment(environ: dict[str, str] | os._Environ[str] = os.environ) ->
         job_lease_seconds=seconds("PARAPHEUR_JOB_LEASE_SECONDS", 120.0),
         relay_interval_seconds=seconds("PARAPHEUR_RELAY_INTERVAL_SECONDS", 0.5),
         redispatch_after_seconds=seconds("PARAPHEUR_REDISPATCH_AFTER_SECONDS", 60.0),
+        platform_poll_seconds=seconds("PARAPHEUR_PLATFORM_POLL_SECONDS", 900.0),
         cors_origins=tuple(
             o.strip().rstrip("/") for o in (environ.get("PARAPHEUR_CORS_ORIGINS") or "").split(",") if o.strip()
         ),

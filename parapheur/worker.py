@@ -1,8 +1,9 @@
 """Entry module for `parapheur worker` (the dramatiq CLI imports it in each worker process).
 
 Each process binds the database on a loop thread of its own, declares the actors on the
-broker named by PARAPHEUR_BROKER_URL and runs an outbox relay too, so any number of worker
-processes on any number of machines share the work; claims keep each job to one runner.
+broker named by PARAPHEUR_BROKER_URL and runs an outbox relay and the platform status poller
+too, so any number of worker processes on any number of machines share the work; claims keep
+each job to one runner, idempotency keys each poll to one job.
 """
 
 import asyncio
@@ -11,6 +12,7 @@ import logging
 from jobs.actions import ACTIONS
 from jobs.actors import declare, sender
 from jobs.brokers import is_embedded, make_broker
+from jobs.poller import PlatformPoller
 from jobs.relay import Relay
 from jobs.runtime import LoopRunner
 from models.database import bind, engine_for, open_pool
@@ -41,3 +43,6 @@ _relay = Relay(sender(actors), interval=services.policy.relay_interval_seconds,
                redispatch_after=services.policy.redispatch_after_seconds)
 _stop = asyncio.Event()
 runner.loop.call_soon_threadsafe(lambda: runner.loop.create_task(_relay.run(_stop)))
+if services.policy.platform_poll_seconds > 0:
+    _poller = PlatformPoller(services.policy.platform_poll_seconds)
+    runner.loop.call_soon_threadsafe(lambda: runner.loop.create_task(_poller.run(_stop)))

@@ -1,6 +1,7 @@
 """The automated actions, by the key workflows name in `on_enter` (a dispatch table)."""
 
 from jobs.actions.email_supplier import EmailSupplier
+from jobs.actions.platform_status import PollPlatformStatus
 from jobs.actions.purchase_order import GeneratePurchaseOrder
 from jobs.actions.ubl import ConvertToUbl, SendToPlatform
 from jobs.actions.webhook import DeliverWebhook
@@ -11,5 +12,6 @@ ACTIONS: dict[str, Action] = {
     "email_supplier": EmailSupplier(),
     "convert_to_ubl": ConvertToUbl(),
     "send_to_platform": SendToPlatform(),
+    "poll_platform_status": PollPlatformStatus(),
     "deliver_webhook": DeliverWebhook(),
 }

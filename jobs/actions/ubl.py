@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobs.actions.parties import organisation_party, partner_party
+from jobs.actions.platform_status import follow, platform_config
 from jobs.connectors.platforms import Submission
 from jobs.en16931 import Report, validate_ubl
 from jobs.errors import PermanentJobError
@@ -74,16 +75,7 @@ class SendToPlatform:
         invoice = context.document
         if invoice is None:
             raise PermanentJobError("the invoice is gone")
-        config = context.organisation.get("einvoicing_platform")
-        if isinstance(config, str):
-            import json
-
-            config = json.loads(config) if config else None
-        if not config:
-            raise PermanentJobError(
-                "no e-invoicing platform configured for the organisation (einvoicing_platform); "
-                "configure one, then retry the job"
-            )
+        config = platform_config(context)
         ubl = await attachments.latest(context.organisation_id, invoice["id"], UBL_KIND)
         if ubl is None:
             raise PermanentJobError(f"{invoice['number']} has no UBL file yet; convert it first")
@@ -93,5 +85,6 @@ class SendToPlatform:
 
     async def commit(self, context: JobContext, prepared: Submitted) -> dict[str, Any]:
         submission = prepared.submission
-        return {"flow_id": submission.flow_id, "status": submission.status, "platform_answer": submission.raw,
-                "ubl_sha256": prepared.sha256}
+        # The flow's first status, on the document; from now on the poller follows it.
+        followed = await follow(context, submission.flow_id, submission, new_flow=True)
+        return {**followed, "ubl_sha256": prepared.sha256}

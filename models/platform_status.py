@@ -1,0 +1,137 @@
+"""The e-invoicing platform's view of each sent invoice, kept on the document.
+
+`record` stores the flow's status on the document, with a history entry when it changed
+(the hash-chained audit trail) and the polling flag: on while the status is not final and
+the invoice rests in the state it was sent from. `queue_polls` is what the poller runs:
+one `poll_platform_status` outbox job per polled document and time slot, whose idempotency
+key makes every process that runs it at the same time insert it once; `forget_earlier_polls`
+keeps only the latest succeeded one.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from models import history
+from models.database import is_sqlite
+from models.jobs import PENDING, RUNNING, SUCCEEDED
+from models.tables import Document, OutboxJob
+from models.webhooks import queue_events
+from rules.decisions import Step
+from rules.lifecycle import Meaning, meaning
+
+POLL_ACTION = "poll_platform_status"
+STATUS_ACTION = "platform_status"
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What `record` did: `changed` is False when the platform said what it said last time."""
+
+    changed: bool
+    meaning: Meaning
+    row: dict[str, Any]
+
+
+def describe(flow_id: str, status: str, found: Meaning) -> str:
+    return f"e-invoicing platform, flow {flow_id}: {status} ({found.key}{', final' if found.final else ''})"
+
+
+async def record(
+    organisation_id: int, document_id: int, flow_id: str, status: str, *, new_flow: bool = False
+) -> Recorded:
+    """Store the flow's status on the document, inside the caller's transaction.
+
+    A new flow (`new_flow`: just submitted), or a new status of the document's flow, bumps the
+    document's version, adds a `platform_status` history entry (no actor: the platform) and the
+    webhook event; the same status again writes nothing, and so does the status of a flow the
+    document no longer follows (a poll queued before the invoice was corrected and sent again).
+    Polling goes on while the status is not final."""
+    query = Document.select().where((Document.id == document_id) & (Document.organisation == organisation_id))
+    if not is_sqlite():
+        query = query.lock_rows("UPDATE")
+    row = await query.first()
+    if row is None:
+        raise LookupError(f"no document {document_id} in organisation {organisation_id}")
+    found = meaning(status)
+    previous = _json(row["platform_status"]) or {}
+    same_flow = previous.get("flow_id") == flow_id
+    if (same_flow and previous.get("status") == status) or not (same_flow or new_flow):
+        return Recorded(False, found, row)
+    now = datetime.now(UTC)
+    current = {"flow_id": flow_id, "status": status, "meaning": found.key, "final": found.final,
+               "state": row["state"], "at": now.isoformat()}
+    version = row["version"] + 1
+    await Document.update(
+        {Document.platform_status: json.dumps(current), Document.platform_polling: not found.final,
+         Document.version: version, Document.updated_at: now}
+    ).where(Document.id == document_id)
+    row = {**row, "platform_status": current, "version": version, "updated_at": now}
+    seq, prev = await history.last_link(document_id)
+    step = Step(STATUS_ACTION, "Platform status", row["state"], row["state"], automatic=True,
+                comment=describe(flow_id, status, found))
+    await history.HistoryEntry.insert(
+        history.seal(organisation_id=organisation_id, document_id=document_id, seq=seq + 1, prev_hash=prev, at=now,
+                     actor_id=None, actor_name=None, action=step.action, from_state=step.from_state,
+                     to_state=step.to_state, comment=step.comment)
+    )
+    await queue_events(row, [step], seq + 1, now)
+    return Recorded(True, found, row)
+
+
+async def queue_polls(now: datetime, every: float) -> int:
+    """Queue a status poll for every document due one in the slot of `now` (slots are `every`
+    seconds long); returns how many this call inserted. Safe to run in many processes at once.
+
+    Left out: documents whose organisation has no platform configured now, and those with a
+    poll still pending or running (a platform that is down is not asked twice at once).
+    A document that left the state it was sent from stops being polled."""
+    slot = int(now.timestamp() // every)
+    polled = await Document.select(
+        Document.id, Document.organisation, Document.state, Document.version, Document.platform_status,
+        Document.organisation.einvoicing_platform.as_alias("platform"),
+    ).where(Document.platform_polling == True)  # noqa: E712
+    if not polled:
+        return 0
+    busy = {
+        job["document"]
+        for job in await OutboxJob.select(OutboxJob.document).where(
+            (OutboxJob.action == POLL_ACTION) & OutboxJob.status.is_in([PENDING, RUNNING])
+            & OutboxJob.document.is_in([row["id"] for row in polled])
+        )
+    }
+    jobs = []
+    for row in polled:
+        status = _json(row["platform_status"]) or {}
+        if row["state"] != status.get("state"):
+            await Document.update({Document.platform_polling: False}).where(
+                (Document.id == row["id"]) & (Document.version == row["version"])
+            )  # unless it changed since: then the next tick looks again
+            continue
+        if row["id"] in busy or not _json(row["platform"]):
+            continue
+        jobs.append(
+            OutboxJob(organisation=row["organisation"], document=row["id"], action=POLL_ACTION,
+                      idempotency_key=f"{POLL_ACTION}:{row['id']}:{slot}", expected_state=row["state"],
+                      payload=json.dumps({"flow_id": status.get("flow_id")}), created_at=now, updated_at=now)
+        )
+    if not jobs:
+        return 0
+    inserted = await OutboxJob.insert(*jobs).on_conflict(action="DO NOTHING").returning(OutboxJob.id)
+    return len(inserted)
+
+
+
+async def forget_earlier_polls(document_id: int, job_id: int) -> None:
+    """Keep one succeeded poll per document, the latest (what the platform said, and when):
+    the history keeps every change, and `Document.jobs` does not grow by one job a slot.
+    Failed polls stay, with their errors. Their slots are past, so nothing queues them again."""
+    await OutboxJob.delete().where(
+        (OutboxJob.document == document_id) & (OutboxJob.action == POLL_ACTION)
+        & (OutboxJob.status == SUCCEEDED) & (OutboxJob.id != job_id)
+    )
