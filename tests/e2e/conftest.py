@@ -106,6 +106,8 @@ def demo_server(folder: Path, settings: dict[str, str]) -> Iterator[str]:
     given PARAPHEUR_* settings; yields its base URL once /health answers, stopped on the way out."""
     port = free_port()
     env = {**os.environ, "PARAPHEUR_DATABASE_URL": f"sqlite:///{folder / 'e2e.sqlite'}", **settings}
+    # The code under test, not whatever checkout the virtualenv's editable install points at.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     for name in ("PARAPHEUR_BROKER_URL", "PARAPHEUR_SMTP_URL"):
         if name not in settings:
             env.pop(name, None)
