@@ -67,6 +67,15 @@ class Servers:
                             "{ ... on LoginSuccess { token } } }", {"u": username})
         return data["login"]["token"]
 
+    def cli(self, *args: str) -> str:
+        """Run `parapheur <args>` on the server's database (`demo_server` keeps it beside host/)."""
+        database = self.host_dir.parent / "e2e.sqlite"
+        env = {**os.environ, "PARAPHEUR_DATABASE_URL": f"sqlite:///{database}"}
+        done = subprocess.run([sys.executable, "-m", "parapheur.cli", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
     def host_page(self, name: str, body: str) -> str:
         """Publish a page on the second origin; returns its URL."""
         page = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Partner portal</title>'
