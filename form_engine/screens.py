@@ -302,6 +302,7 @@ def compile_screen(
         "state": state,
         "stateLabel": state_label,
         "editable": False,
+        "hasRules": has_rules(layout),
         "unsupported": [{"path": path, "reason": reason} for path, reason in compiler.unsupported.items()],
         "errors": [],
         "root": root,
@@ -310,6 +311,24 @@ def compile_screen(
     screen["editable"] = any(c["visible"] and not c["readOnly"] and not c["computed"] for c in controls)
     _attach_errors(screen, controls, errors)
     return screen
+
+
+def has_rules(ui: Any) -> bool:
+    """Whether any element of a UI schema (detail layouts included) carries a rule.
+
+    Widgets re-ask the server for the screen as the user types only when this holds: without
+    rules, flags never depend on the data being edited.
+    """
+    stack = [ui]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "rule" in node:
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
 
 
 def iter_controls(screen: Mapping[str, Any]) -> Iterator[dict[str, Any]]:

@@ -2,6 +2,7 @@
 rows the viewer may see; nested fields go through the request's DataLoaders."""
 
 import json
+import textwrap
 from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any
@@ -12,6 +13,7 @@ from strawberry.types import Info
 
 from form_engine.errors import FieldError as FormFieldError
 from form_engine.screens import compile_screen
+from graphql_api.errors import ApiError
 from models.document_types import PublishedVersion
 from models.viewers import Viewer as ViewerModel
 from rules.decisions import available_actions
@@ -72,6 +74,25 @@ class Viewer:
         )
 
 
+EditedData = Annotated[
+    JSON | None,
+    strawberry.argument(description="The data being edited, not yet saved: rules are evaluated against it."),
+]
+
+
+def _edited(data: Any) -> dict[str, Any] | None:
+    """The `data` argument of a screen: absent or null, else a JSON object (what a save takes).
+
+    Only the rules see it: who may edit what still follows the stored document and its state.
+    """
+    if data is None or isinstance(data, dict):
+        return data
+    raise ApiError(
+        "screen(data:) must be a JSON object (the document data being edited), "
+        f"got {textwrap.shorten(json.dumps(data), 60, placeholder=' …')}; send the form's object, e.g. {{}}"
+    )
+
+
 @strawberry.type
 class DocumentType:
     published: strawberry.Private[PublishedVersion]
@@ -109,12 +130,12 @@ class DocumentType:
         return self.published.workflow_raw
 
     @strawberry.field(description="Compiled screen model (for a new document) that both renderers draw.")
-    def screen(self, info: Info) -> JSON:
+    def screen(self, info: Info, data: EditedData = None) -> JSON:
         viewer = info.context.require_viewer()
         published = self.published
         initial = published.workflow.states[published.workflow.initial]
         return compile_screen(
-            published.json_schema, published.ui_schema, data=None, state=None, state_label=None,
+            published.json_schema, published.ui_schema, data=_edited(data), state=None, state_label=None,
             editable_fields=initial.editable,
             can_edit=not viewer.is_partner and can_create(published.create_roles, viewer.actor),
             document_type=published.key, type_version=published.version, title=published.name,
@@ -285,8 +306,9 @@ class Document:
     @strawberry.field(
         description="Screen model for this document, its state and the viewer: what is visible, editable, required."
     )
-    async def screen(self, info: Info) -> JSON:
+    async def screen(self, info: Info, data: EditedData = None) -> JSON:
         viewer = info.context.require_viewer()
+        edited = _edited(data)
         pinned = await self._pinned(info)
         state = pinned.workflow.states.get(self.row["state"])
         may_edit = not viewer.is_partner and can_edit(
@@ -294,7 +316,8 @@ class Document:
             creator_id=self.row["created_by"], changed_fields=[],
         ) is None
         return compile_screen(
-            pinned.json_schema, pinned.ui_schema, data=self.row["data"], state=self.row["state"],
+            pinned.json_schema, pinned.ui_schema, data=self.row["data"] if edited is None else edited,
+            state=self.row["state"],
             state_label=state.label if state else self.row["state"],
             editable_fields=state.editable if state else None, can_edit=may_edit,
             document_type=pinned.key, type_version=pinned.version, title=f"{pinned.name} {self.row['number']}",

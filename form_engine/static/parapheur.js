@@ -269,6 +269,9 @@ function setAt(obj, p, value) {
   else o[last] = value;
 }
 const clone = (v) => (v == null ? v : JSON.parse(JSON.stringify(v)));
+/** Equal as the server judges a field's change: absent is null. */
+const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+const flagsOf = ({ visible, enabled, readOnly }) => ({ visible, enabled, readOnly });
 const plural = (n, noun) => `${n} ${noun}${n === 1 ? "" : "s"}`;
 
 /** The server's checks of one value, on the client: every message, not just the first. */
@@ -423,6 +426,13 @@ const DISPLAY = {
   select: (v, c) => String((c.options?.enum || []).find((e) => e.value === v)?.label ?? v),
 };
 const display = (v, c) => (v == null || v === "" ? "—" : (DISPLAY[c.widget] || String)(v, c));
+const keyOf = (el) => (el.kind === "control" ? `#${el.id}` : el.uiPath);
+/** An element's node shows its flags. */
+const paint = (el, node) => {
+  node.hidden = el.visible === false;
+  node.classList.toggle("pp-disabled", el.enabled === false);
+  return node;
+};
 
 /** Layout elements of the screen model, by kind. */
 const ELEMENTS = {
@@ -438,12 +448,15 @@ const ELEMENTS = {
 /**
  * Draws a screen model and keeps its data: live computed fields, client checks, errors by
  * JSON pointer. Used by <parapheur-form> (editable) and <parapheur-document> (read-only).
+ * `live`: hidden elements are drawn hidden, for `applyFlags`; `stored`: the saved data.
  */
 export class ScreenView {
-  constructor(widget, screen, { readonly = false, data = null } = {}) {
+  constructor(widget, screen, { readonly = false, data = null, live = false, stored = null } = {}) {
     this.widget = widget;
     this.screen = screen;
     this.readonly = readonly || screen.editable === false;
+    this.live = live && !this.readonly;
+    this.stored = clone(stored) ?? {};
     this.fields = new Map(); // pointer -> {c, input, error}
     this.outputs = new Map(); // pointer -> output element of a computed control
     this.errors = new Map(); // pointer -> [message]
@@ -456,7 +469,7 @@ export class ScreenView {
 
   /** Collect the data, the errors and the formulas of the screen's visible controls. */
   walk(el, collect) {
-    if (!el || el.visible === false) return;
+    if (!el || (el.visible === false && !this.live)) return;
     if (el.kind === "control") {
       if (el.widget === "table") {
         this.tables.push(el);
@@ -499,23 +512,50 @@ export class ScreenView {
 
   render() {
     this.fields.clear(); this.outputs.clear();
+    this.drawn = new Map(); this.tabSets = [];
     return this.element(this.screen.root);
   }
 
   element(el) {
-    if (!el || el.visible === false) return null;
+    if (!el || (el.visible === false && !this.live)) return null;
     const draw = ELEMENTS[el.kind];
     if (!draw) return h("p", { class: "pp-muted" }, `(${el.kind}: not supported by this version of the widgets)`);
-    const node = draw(this, el);
-    if (el.enabled === false) node.classList.add("pp-disabled");
+    const node = paint(el, draw(this, el));
+    this.drawn.set(keyOf(el), { el, node });
     return node;
+  }
+
+  /** The flags of a new screen of the same form, applied in place. */
+  applyFlags(next) {
+    const visit = (el) => {
+      const drawn = this.drawn.get(keyOf(el));
+      if (drawn) {
+        const locked = this.isReadOnly(drawn.el);
+        Object.assign(drawn.el, flagsOf(el));
+        if (el.rows) drawn.el.rows = el.rows;
+        if (el.kind === "control" && locked !== this.isReadOnly(drawn.el)) {
+          const fresh = this.element(drawn.el);
+          drawn.node.replaceWith(fresh); drawn.node = fresh;
+        } else paint(drawn.el, drawn.node);
+      }
+      for (const cell of (el.rows || []).flat()) {
+        const field = this.fields.get(cell.pointer), locked = field && this.isReadOnly(field.c);
+        if (!field?.cell) continue;
+        Object.assign(field.c, flagsOf(cell));
+        if (locked === this.isReadOnly(field.c)) paint(field.c, field.node);
+        else field.node.replaceWith(this.control(field.c, field.cell));
+      }
+      (el.elements || []).forEach(visit);
+    };
+    visit(next.root);
+    this.tabSets.forEach((refresh) => refresh());
   }
 
   children(el) { return (el.elements || []).map((child) => this.element(child)); }
 
   tabs(el) {
     const base = nextId("pp-tabs");
-    const categories = (el.elements || []).filter((cat) => cat.visible !== false);
+    const categories = (el.elements || []).filter((cat) => cat.visible !== false || this.live);
     const tabs = [], panels = [];
     const select = (index, focus) => tabs.forEach((tab, i) => {
       tab.setAttribute("aria-selected", String(i === index)); tab.tabIndex = i === index ? 0 : -1;
@@ -530,12 +570,17 @@ export class ScreenView {
     });
     const list = h("div", { role: "tablist", class: "pp-tablist", "aria-label": el.label || "Sections" }, tabs);
     list.addEventListener("keydown", (event) => {
-      const current = tabs.indexOf(event.target);
-      const move = { ArrowRight: 1, ArrowLeft: -1, Home: -current, End: tabs.length - 1 - current }[event.key];
+      const shown = tabs.filter((tab) => !tab.hidden), current = shown.indexOf(event.target);
+      const move = { ArrowRight: 1, ArrowLeft: -1, Home: -current, End: shown.length - 1 - current }[event.key];
       if (current < 0 || move === undefined) return;
-      event.preventDefault(); select((current + move + tabs.length) % tabs.length, true);
+      event.preventDefault(); select(tabs.indexOf(shown[(current + move + shown.length) % shown.length]), true);
     });
-    if (tabs.length) select(0, false);
+    const refresh = () => {
+      categories.forEach((cat, i) => { tabs[i].hidden = cat.visible === false; });
+      if (!tabs.some((tab) => tab.tabIndex === 0 && !tab.hidden)) select(Math.max(0, tabs.findIndex((tab) => !tab.hidden)), false);
+    };
+    this.tabSets.push(refresh);
+    if (tabs.length) refresh();
     return h("div", { class: "pp-categorization" }, el.label ? h("h3", {}, el.label) : null, list, panels);
   }
 
@@ -555,10 +600,11 @@ export class ScreenView {
       widget = (WIDGETS[c.widget] || WIDGETS.text)(value, c, this);
       if (c.required) widget.input.setAttribute("aria-required", "true");
     }
-    this.fields.set(c.pointer, { c, input: widget.input, error, describedBy: [descId, widget.describedBy].filter(Boolean) });
+    const field = { c, input: widget.input, error, describedBy: [descId, widget.describedBy].filter(Boolean), cell };
+    this.fields.set(c.pointer, field);
     if (cell) widget.input.setAttribute("aria-label", cell);
     this.paintErrors(c.pointer);
-    if (cell) return h("div", { class: "pp-cell" }, widget.node, error);
+    if (cell) return (field.node = paint(c, h("div", { class: "pp-cell" }, widget.node, error)));
     return h("div", { class: `pp-field pp-field-${c.widget}` },
       h("label", { for: c.id }, c.label ?? lastSegment(c.pointer),
         c.required && !this.isReadOnly(c) ? h("span", { class: "pp-required", "aria-hidden": "true" }, " *") : null),
@@ -577,13 +623,13 @@ export class ScreenView {
     const error = h("p", { class: "pp-error", id: `${t.id}-error`, hidden: true });
     const addButton = readOnly ? null : h("button", { type: "button", class: "pp-button", onclick: () => {
       const rows = this.rows(t);
-      rows.push(this.freshRow(columns)); this.compute(); paint();
+      rows.push(this.freshRow(columns)); this.compute(); paint(); this.onChange?.();
       this.fields.get(`${t.pointer}/${rows.length - 1}${this.column(columns.find((col) => !this.isReadOnly(col)) || columns[0])}`)?.input.focus();
     } }, "+ Add line");
     const remove = (index) => {
-      this.rows(t).splice(index, 1);
+      this.rows(t).splice(index, 1); t.rows?.splice(index, 1);
       for (const key of [...this.errors.keys()]) if (key.startsWith(`${t.pointer}/`)) this.errors.delete(key);
-      this.compute(); paint();
+      this.compute(); paint(); this.onChange?.();
       const buttons = tbody.querySelectorAll(".pp-remove");
       (buttons[Math.min(index, buttons.length - 1)] || addButton)?.focus();
     };
@@ -596,7 +642,7 @@ export class ScreenView {
           const original = t.rows?.[i]?.[j];
           const rel = this.column(col);
           const c = { ...col, id: `${t.id}-${i}-${segments(rel).join("-")}`, pointer: `${t.pointer}/${i}${rel}`,
-            errors: original?.errors || [], readOnly: col.readOnly || original?.readOnly };
+            errors: original?.errors || [], ...flagsOf(original || col), readOnly: col.readOnly || original?.readOnly };
           return h("td", { class: `pp-col-${c.widget}` }, this.control(c, `${col.label}, line ${i + 1}`));
         }),
         readOnly ? null : h("td", { class: "pp-row-actions" }, h("button", {
@@ -641,6 +687,7 @@ export class ScreenView {
     this.bad = { ...this.bad, [c.pointer]: badInput };
     this.compute();
     if (this.errors.has(c.pointer)) this.check(c.pointer);
+    this.onChange?.();
   }
 
   check(pointer) {
@@ -655,6 +702,7 @@ export class ScreenView {
   checkAll() {
     const problems = [];
     for (const [pointer, field] of this.fields) {
+      if (field.c.visible === false) continue;
       if (field.c.widget === "table") {
         const n = this.rows(field.c).length;
         const messages = n < (field.c.minItems ?? 0) ? [`must have at least ${plural(field.c.minItems, "item")}`] : [];
@@ -701,12 +749,25 @@ export class ScreenView {
     return placed;
   }
 
-  /** The data to send: computed fields left out (the server recomputes them). */
-  payload() {
+  /** The data being edited, computed fields left out (the server recomputes them). */
+  edited() {
     const data = clone(this.data);
     for (const { name } of this.formulas.top) delete data[name];
     for (const [array, list] of this.formulas.lines) {
       for (const row of data[array] || []) for (const { name } of list) if (row) delete row[name];
+    }
+    return data;
+  }
+
+  /** The data to save: what the user may not set is sent as the server accepts (rejected_fields). */
+  payload() {
+    const data = this.edited();
+    for (const { c } of this.fields.values()) {
+      if (c.computed || (c.visible !== false && !this.isReadOnly(c))) continue;
+      const now = getAt(data, c.pointer), before = getAt(this.stored, c.pointer);
+      const kept = c.widget === "table" ? (now || []).length === (before || []).length
+        : same(before, now) || (before == null && same(now, c.default));
+      if (!kept) setAt(data, c.pointer, clone(before));
     }
     return data;
   }
@@ -868,9 +929,29 @@ class ParapheurForm extends Widget {
 
   /** The form's data, computed fields included; setting it redraws the form. */
   get data() { return this.view ? clone(this.view.data) : null; }
-  set data(value) { this.useScreen(this.view.screen, value); this.redraw(); }
+  set data(value) { this.useScreen(this.view.screen, value, false); this.redraw(); }
 
-  useScreen(screen, data) { this.view = new ScreenView(this, screen, { data }); }
+  /** `fresh`: the screen was compiled for `data`; else, with rules, ask for its flags. */
+  useScreen(screen, data, fresh = data != null) {
+    const live = !this.hasAttribute("preview") && screen?.hasRules;
+    const view = (this.view = new ScreenView(this, screen, { data, live, stored: this.document?.data }));
+    const rules = (this.rules = { asked: 0, shown: 0 });
+    if (!live) return;
+    view.onChange = () => {
+      rules.asked++; clearTimeout(rules.timer);
+      rules.timer = setTimeout(() => this.askRules().catch((error) => this.warn(error.message)), 250);
+    };
+    if (!fresh && Object.keys(view.edited()).length) view.onChange();
+  }
+
+  /** Ask the server the flags of the edited data; an answer for older data is dropped. */
+  async askRules() {
+    const { view, rules } = this, asked = rules.asked, doc = this.document;
+    clearTimeout(rules.timer);
+    const { s } = await graphql(this, `query($k: ${doc ? "ID" : "String"}!, $d: JSON) { s: ${doc ? "document(id" : "documentType(key"}: $k) { screen(data: $d) } }`,
+      { k: doc ? doc.id : this.getAttribute("document-type"), d: view.edited() });
+    if (view === this.view && asked === rules.asked && s) { view.applyFlags(s.screen); rules.shown = asked; }
+  }
 
   /** Draw now; a load still in flight is dropped (its ticket is stale). */
   redraw() {
@@ -910,6 +991,7 @@ class ParapheurForm extends Widget {
   }
 
   async send(submit) {
+    if (this.rules.shown !== this.rules.asked) await this.askRules().catch(() => {});
     const problems = this.view.checkAll();
     if (problems.length) { this.showSummary(problems); return; }
     this.showSummary([]);

@@ -67,6 +67,15 @@ class Servers:
                             "{ ... on LoginSuccess { token } } }", {"u": username})
         return data["login"]["token"]
 
+    def cli(self, *args: str) -> str:
+        """Run `parapheur <args>` on the server's database (`demo_server` keeps it beside host/)."""
+        database = self.host_dir.parent / "e2e.sqlite"
+        env = {**os.environ, "PARAPHEUR_DATABASE_URL": f"sqlite:///{database}"}
+        done = subprocess.run([sys.executable, "-m", "parapheur.cli", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
     def host_page(self, name: str, body: str) -> str:
         """Publish a page on the second origin; returns its URL."""
         page = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Partner portal</title>'
@@ -106,6 +115,8 @@ def demo_server(folder: Path, settings: dict[str, str]) -> Iterator[str]:
     given PARAPHEUR_* settings; yields its base URL once /health answers, stopped on the way out."""
     port = free_port()
     env = {**os.environ, "PARAPHEUR_DATABASE_URL": f"sqlite:///{folder / 'e2e.sqlite'}", **settings}
+    # The code under test, not whatever checkout the virtualenv's editable install points at.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     for name in ("PARAPHEUR_BROKER_URL", "PARAPHEUR_SMTP_URL"):
         if name not in settings:
             env.pop(name, None)

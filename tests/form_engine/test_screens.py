@@ -397,6 +397,18 @@ def test_rule_inside_a_table_detail_is_evaluated_per_row() -> None:
     assert [row[1]["visible"] for row in table["rows"]] == [True, False]
 
 
+def test_has_rules_flags_a_rule_anywhere_in_the_ui_schema_even_in_an_empty_table(schema, ui) -> None:
+    detail = {"type": "Control", "scope": "#/properties/detail",
+              "rule": {"effect": "SHOW", "condition": {"scope": "#/properties/kind", "schema": {"const": "x"}}}}
+    detail_rule = {"type": "Control", "scope": "#/properties/comments",
+                   "options": {"detail": {"type": "VerticalLayout", "elements": [detail]}}}
+
+    assert compile_screen(schema, ui, data=None)["hasRules"] is False
+    assert compile_screen(PERSON, None, data={})["hasRules"] is False
+    assert compile_screen(PERSON, {"type": "VerticalLayout", "elements": [detail_rule]}, data={})["hasRules"] is True
+    assert compile_screen(PERSON, {"type": "Group", "elements": [_spouse({"scope": "#"})]}, data={})["hasRules"] is True
+
+
 def test_nested_scope_becomes_a_nested_pointer_with_the_inner_required_list() -> None:
     age = {"type": "Control", "scope": "#/properties/personalData/properties/age"}
 

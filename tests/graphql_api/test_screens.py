@@ -1,10 +1,11 @@
 """Screens through the API, and the server's re-check of what a screen would not allow."""
 
 import copy
+import json
 
 from models.document_types import publish
 from models.tables import Document
-from models.templates import read_template
+from models.templates import install_template, read_template
 from tests.circuit import CREATE, UPDATE, request_data
 from tests.conftest import TEMPLATES
 
@@ -82,3 +83,68 @@ async def test_update_of_a_hidden_field_is_refused_too(api, demo):
     assert result["__typename"] == "ValidationFailed" and result["errors"][0]["path"] == "/justification"
     stored = await Document.select(Document.data, Document.version).where(Document.id == int(document["id"])).first()
     assert "sneaked in" not in str(stored["data"]) and stored["version"] == document["version"]
+
+
+DATES = ("/start_date", "/end_date", "/days")
+LEAVE = {"employee_name": "Alice Martin", "department": "IT", "document_type": "leave_request",
+         "start_date": "2026-12-21", "end_date": "2026-12-24", "days": 4}
+TYPE_SCREEN = "query($d: JSON) { documentType(key: \"hr_document\") { screen(data: $d) } }"
+DOCUMENT_SCREEN = "query($id: ID!, $d: JSON) { document(id: $id) { screen(data: $d) } }"
+
+
+def by_pointer(screen, pointer):
+    return next(c for c in controls(screen["root"]) if c["pointer"] == pointer)
+
+
+def flags(screen, pointers=DATES):
+    return {p: (by_pointer(screen, p)["visible"], by_pointer(screen, p)["readOnly"]) for p in pointers}
+
+
+async def test_new_document_screen_evaluates_rules_against_the_data_being_edited(api, demo):
+    await install_template(demo, TEMPLATES / "hr_document")  # its Dates group is hidden for a certificate
+    plain = (await api(TYPE_SCREEN, user="alice"))["data"]["documentType"]["screen"]
+    assert plain["hasRules"] is True
+    assert flags(plain) == dict.fromkeys(DATES, (True, False))
+
+    edited = await api(TYPE_SCREEN, {"d": {"document_type": "certificate"}}, user="alice")
+    screen = edited["data"]["documentType"]["screen"]
+    assert flags(screen) == dict.fromkeys(DATES, (False, False))
+    assert by_pointer(screen, "/document_type")["value"] == "certificate"
+    again = await api(TYPE_SCREEN, {"d": {"document_type": "training_request"}}, user="alice")
+    assert flags(again["data"]["documentType"]["screen"]) == dict.fromkeys(DATES, (True, False))
+    purchase = await api('{ documentType(key: "purchase_request") { screen } }', user="alice")
+    assert purchase["data"]["documentType"]["screen"]["hasRules"] is False
+
+
+async def test_document_screen_with_data_keeps_the_rights_of_the_stored_document(api, demo, circuit):
+    await install_template(demo, TEMPLATES / "hr_document")
+    created = await api(CREATE, {"input": {"documentType": "hr_document", "data": LEAVE}}, user="alice")
+    document = created["data"]["createDocument"]["document"]
+    certificate = {**LEAVE, "document_type": "certificate"}
+
+    mine = await api(DOCUMENT_SCREEN, {"id": document["id"], "d": certificate}, user="alice")
+    screen = mine["data"]["document"]["screen"]
+    assert flags(screen) == dict.fromkeys(DATES, (False, False)) and screen["editable"] is True
+    stored = await api(DOCUMENT_SCREEN, {"id": document["id"]}, user="alice")
+    assert flags(stored["data"]["document"]["screen"]) == dict.fromkeys(DATES, (True, False))
+
+    await circuit.act("alice", document["id"], "submit")
+    submitted = await api(DOCUMENT_SCREEN, {"id": document["id"], "d": certificate}, user="alice")
+    screen = submitted["data"]["document"]["screen"]
+    assert screen["state"] == "manager_review" and screen["editable"] is False
+    assert flags(screen) == dict.fromkeys(DATES, (False, True))  # the rule applies, the state still locks
+    reviewer = await api(DOCUMENT_SCREEN, {"id": document["id"], "d": LEAVE}, user="bob")
+    assert all(c["readOnly"] for c in controls(reviewer["data"]["document"]["screen"]["root"]))
+
+
+async def test_screen_data_that_is_not_an_object_is_refused_with_a_clear_error(api, demo, circuit):
+    draft = (await circuit.create())["document"]
+    for query, variables in [
+        ('query($d: JSON) { documentType(key: "purchase_request") { screen(data: $d) } }', {"d": [1, 2]}),
+        ("query($id: ID!, $d: JSON) { document(id: $id) { screen(data: $d) } }", {"id": draft["id"], "d": "title"}),
+    ]:
+        body = await api(query, variables, user="alice")
+        [error] = body["errors"]
+        assert error["extensions"]["code"] == "BAD_REQUEST"
+        assert error["message"].startswith("screen(data:) must be a JSON object")
+        assert json.dumps(variables["d"]) in error["message"]
