@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from form_engine.computed import compute
 from form_engine.errors import FieldError, pointer, pointer_parts
 from form_engine.jsonforms_rules import (
     UNDEFINED,
@@ -367,12 +368,14 @@ def rejected_fields(
 ) -> list[FieldError]:
     """One error per field the user changed but could not set on the screen of `new_data`.
 
-    Rules are evaluated on what the user submits. Computed fields are never reported (the
-    server recomputes them); an absent value and null are the same; a value equal to the
+    Rules are evaluated on what the user submits with its computed fields recomputed (a rule
+    may depend on a total), as the stored document will be. Computed fields are never reported
+    (the server recomputes them); an absent value and null are the same; a value equal to the
     field's default where there was none is no change. Rows added to or removed from a
     read-only table are one change to the table.
     """
-    screen = compile_screen(schema, ui, data=new_data, editable_fields=editable_fields, can_edit=can_edit)
+    screen = compile_screen(schema, ui, data=compute(schema, new_data), editable_fields=editable_fields,
+                            can_edit=can_edit)
     controls = list(iter_controls(screen))
     by_pointer: dict[str, list[dict]] = {}
     for control in controls:

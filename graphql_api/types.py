@@ -11,6 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from form_engine.computed import compute
 from form_engine.errors import FieldError as FormFieldError
 from form_engine.screens import compile_screen
 from graphql_api.errors import ApiError
@@ -80,13 +81,16 @@ EditedData = Annotated[
 ]
 
 
-def _edited(data: Any) -> dict[str, Any] | None:
-    """The `data` argument of a screen: absent or null, else a JSON object (what a save takes).
+def _edited(schema: dict[str, Any], data: Any) -> dict[str, Any] | None:
+    """The `data` argument of a screen: absent or null, else a JSON object (what a save takes),
+    with its computed fields recomputed, as the save check evaluates rules on them.
 
     Only the rules see it: who may edit what still follows the stored document and its state.
     """
-    if data is None or isinstance(data, dict):
-        return data
+    if data is None:
+        return None
+    if isinstance(data, dict):
+        return compute(schema, data)
     raise ApiError(
         "screen(data:) must be a JSON object (the document data being edited), "
         f"got {textwrap.shorten(json.dumps(data), 60, placeholder=' …')}; send the form's object, e.g. {{}}"
@@ -135,7 +139,8 @@ class DocumentType:
         published = self.published
         initial = published.workflow.states[published.workflow.initial]
         return compile_screen(
-            published.json_schema, published.ui_schema, data=_edited(data), state=None, state_label=None,
+            published.json_schema, published.ui_schema, data=_edited(published.json_schema, data), state=None,
+            state_label=None,
             editable_fields=initial.editable,
             can_edit=not viewer.is_partner and can_create(published.create_roles, viewer.actor),
             document_type=published.key, type_version=published.version, title=published.name,
@@ -308,8 +313,8 @@ class Document:
     )
     async def screen(self, info: Info, data: EditedData = None) -> JSON:
         viewer = info.context.require_viewer()
-        edited = _edited(data)
         pinned = await self._pinned(info)
+        edited = _edited(pinned.json_schema, data)
         state = pinned.workflow.states.get(self.row["state"])
         may_edit = not viewer.is_partner and can_edit(
             pinned.workflow, state=self.row["state"], data=self.row["data"], actor=viewer.actor,

@@ -495,3 +495,20 @@ def test_keywords_beside_a_ref_still_give_the_table_its_columns() -> None:
     columns = {column["scope"].rsplit("/", 1)[-1]: column for column in table["columns"]}
     assert set(columns) == {"label", "amount", "note"}
     assert columns["label"]["required"] is True and columns["amount"]["required"] is False
+
+
+def test_a_rule_on_a_computed_total_sees_the_total_the_document_will_have() -> None:
+    schema = {"type": "object", "properties": {
+        "lines": {"type": "array", "items": {"type": "object", "properties": {
+            "quantity": {"type": "number"}, "unit_price": {"type": "number"},
+            "amount": {"type": "number", "x-computed": "quantity * unit_price"}}}},
+        "total_ht": {"type": "number", "x-computed": "sum(lines, amount)"},
+        "justification": {"type": "string"}}}
+    ui = {"type": "VerticalLayout", "elements": [
+        {"type": "Control", "scope": "#/properties/lines"},
+        {"type": "Control", "scope": "#/properties/justification", "rule": {
+            "effect": "SHOW", "condition": {"scope": "#/properties/total_ht", "schema": {"minimum": 5000}}}}]}
+    big = {"lines": [{"quantity": 2, "unit_price": 3000}], "justification": "Two servers for the new site"}
+    assert rejected_fields(schema, ui, old_data={}, new_data=big) == []
+    small = {"lines": [{"quantity": 1, "unit_price": 300}], "justification": "Not needed"}
+    assert [e.path for e in rejected_fields(schema, ui, old_data={}, new_data=small)] == ["/justification"]

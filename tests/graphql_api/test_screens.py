@@ -148,3 +148,24 @@ async def test_screen_data_that_is_not_an_object_is_refused_with_a_clear_error(a
         assert error["extensions"]["code"] == "BAD_REQUEST"
         assert error["message"].startswith("screen(data:) must be a JSON object")
         assert json.dumps(variables["d"]) in error["message"]
+
+
+async def test_a_rule_on_a_total_sees_the_total_live_and_on_save(api, demo):
+    """Justification shown from 5,000 € HT: the total is computed, never sent by the client."""
+    parts = read_template(TEMPLATES / "purchase_request")
+    ui = copy.deepcopy(parts["ui.json"])
+    justification = ui["elements"][0]["elements"][3]
+    justification["rule"] = {"effect": "SHOW",
+                             "condition": {"scope": "#/properties/total_ht", "schema": {"minimum": 5000}}}
+    meta = parts["type.json"]
+    await publish(organisation_id=demo, key=meta["key"], name=meta["name"], category=meta["category"],
+                  number_prefix=meta["number_prefix"], json_schema=parts["schema.json"], ui_schema=ui,
+                  workflow=parts["workflow.json"], permissions=meta["permissions"])
+    query = 'query($d: JSON) { documentType(key: "purchase_request") { screen(data: $d) } }'
+    for total, shown in [(6000, True), (800, False)]:
+        screen = (await api(query, {"d": request_data(total_ht=total)}, user="alice"))["data"]["documentType"]
+        [control] = [c for c in controls(screen["screen"]["root"]) if c["pointer"] == "/justification"]
+        assert control["visible"] is shown, total
+    body = await api(CREATE, {"input": {"documentType": "purchase_request",
+                                        "data": request_data(total_ht=6000)}}, user="alice")
+    assert body["data"]["createDocument"]["__typename"] == "DocumentPayload", body
