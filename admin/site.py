@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from admin.forms import FORMS
-from admin.tenancy import AdministeredOrganisation, TenantScope
+from admin.tenancy import AdministeredOrganisation, TenantScope, route_path
 from models.accounts import open_back_office
 from models.sessions import HashedSessions
 from models.tables import (
@@ -189,8 +189,7 @@ class AdminDispatch:
         self.organisation = organisation
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        root = scope.get("root_path", "")
-        path = scope["path"][len(root):] if scope["path"].startswith(root) else scope["path"]
+        path = route_path(scope)
         token = HTTPConnection(scope).cookies.get("id") if scope["type"] == "http" else None
         if not path.startswith("/api/") or not token:
             await self.platform(scope, receive, send)
