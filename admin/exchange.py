@@ -26,6 +26,7 @@ from typing import Any
 from models.catalogs import ensure_catalog
 from models.database import write_transaction
 from models.document_types import PublishedVersion, current_versions, publish, version_by_id
+from models.records import json_value
 from models.tables import Catalog, CatalogEntry, DocumentTypeVersion, Role
 from rules.definitions import humanise, kind_of
 
@@ -194,7 +195,7 @@ async def _catalog(organisation_id: int, key: str) -> dict[str, Any]:
     return {
         "label": row["label"],
         "entries": [
-            {"code": e["code"], "label": e["label"], "extra": _json(e["extra"]), "active": bool(e["active"])}
+            {"code": e["code"], "label": e["label"], "extra": json_value(e["extra"]), "active": bool(e["active"])}
             for e in entries
         ],
     }
@@ -308,7 +309,3 @@ def _text(value: Any, where: str, limit: int) -> list[str]:
 
 def _strings(value: Any) -> list[str]:
     return [item for item in value if isinstance(item, str) and item] if isinstance(value, list) else []
-
-
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value

@@ -50,7 +50,7 @@ async def retry_job(organisation: AdministeredOrganisation, data: RetryJob) -> s
     retried = await jobs.retry(data.job_id, organisation.id)
     if retried is None:
         raise ValueError(f"Job {data.job_id} is not a FAILED job of {organisation.slug}.")
-    return f"Job {data.job_id} ({retried['action']}) will run again."
+    return f"Job {data.job_id} ({retried.kind}) will run again."
 
 
 class PartnerToken(BaseModel):

@@ -1,7 +1,6 @@
 """Administrators' API for the designer: drafts, the definition checker, publishing, version
 history and diffs, and the audited migration of running documents."""
 
-import json
 from datetime import datetime
 from typing import Annotated
 
@@ -19,7 +18,8 @@ from models import drafts
 from models.document_types import DefinitionRejected as Rejected
 from models.document_types import check_definition, current_versions
 from models.documents import parse_id
-from models.outcomes import NotFound
+from models.errors import NotFound
+from models.records import json_value
 from models.tables import Document, DocumentTypeVersion, Role
 from models.version_migration import migrate_documents
 from models.viewers import Viewer
@@ -195,7 +195,7 @@ class DesignerQuery:
             & DocumentTypeVersion.version.is_in([from_version, to_version])
         )
         by_version = {
-            row["version"]: {k: json.loads(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows
+            row["version"]: {k: json_value(v) for k, v in row.items()} for row in rows
         }
         missing = [v for v in (from_version, to_version) if v not in by_version]
         if missing:
@@ -223,7 +223,7 @@ class DesignerMutation:
         viewer = require_admin(info)
         try:
             version = await drafts.publish_draft(viewer.organisation_id, key, viewer.user_id)
-        except LookupError as error:
+        except NotFound as error:
             raise NotFoundError(str(error)) from None
         except Rejected as rejected:
             return _rejected(rejected, "published")

@@ -10,6 +10,7 @@ from strawberry.dataloader import DataLoader
 from models import attachments, history
 from models.document_types import current_versions_by_type, versions_by_ids
 from models.queries import jobs_of, links_of, visible_documents_by_id
+from models.records import AttachmentRecord, HistoryRecord, JobRecord
 from models.viewers import Viewer
 
 K = TypeVar("K")
@@ -43,31 +44,31 @@ class Loaders:
         rows = await BaseUser.select(BaseUser.id, BaseUser.username).where(BaseUser.id.is_in(user_ids))
         return {r["id"]: r["username"] for r in rows}
 
-    async def _history(self, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-        grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for entry in await history.entries_of(ids):
-            if entry["organisation"] == self.viewer.organisation_id:
-                grouped[entry["document"]].append(entry)
+    async def _history(self, ids: list[int]) -> dict[int, list[HistoryRecord]]:
+        grouped: dict[int, list[HistoryRecord]] = defaultdict(list)
+        for entry in await history.entries_of(self.viewer.organisation_id, ids):
+            grouped[entry.document_id].append(entry)
         return grouped
 
     async def _links(self, ids: list[int]) -> dict[int, list[tuple[str, int]]]:
         wanted = set(ids)
         grouped: dict[int, list[tuple[str, int]]] = defaultdict(list)
-        for link in await links_of(self.viewer.organisation_id, ids):
-            if link["source"] in wanted:
-                grouped[link["source"]].append((link["kind"], link["target"]))
-            if link["target"] in wanted:
-                grouped[link["target"]].append(("origin", link["source"]))
+        for source, target, kind in await links_of(self.viewer.organisation_id, ids):
+            if source in wanted:
+                grouped[source].append((kind, target))
+            if target in wanted:
+                grouped[target].append(("origin", source))
         return grouped
 
-    async def _attachments(self, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-        grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for row in await attachments.of_documents(self.viewer.organisation_id, ids):
-            grouped[row["document"]].append(row)
+    async def _attachments(self, ids: list[int]) -> dict[int, list[AttachmentRecord]]:
+        grouped: dict[int, list[AttachmentRecord]] = defaultdict(list)
+        for attachment in await attachments.of_documents(self.viewer.organisation_id, ids):
+            grouped[attachment.document_id].append(attachment)
         return grouped
 
-    async def _jobs(self, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-        grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    async def _jobs(self, ids: list[int]) -> dict[int, list[JobRecord]]:
+        grouped: dict[int, list[JobRecord]] = defaultdict(list)
         for job in await jobs_of(self.viewer.organisation_id, ids):
-            grouped[job["document"]].append(job)
+            if job.document_id is not None:
+                grouped[job.document_id].append(job)
         return grouped

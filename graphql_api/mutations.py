@@ -19,7 +19,6 @@ from graphql_api.types import (
     LoginSuccess,
     PasswordChanged,
     PasswordRejected,
-    RefusalReason,
     ValidationFailed,
     VersionConflict,
     Viewer,
@@ -28,24 +27,23 @@ from graphql_api.types import (
 )
 from models import documents, jobs, webhook_endpoints
 from models.accounts import AccountError, change_password
-from models.outcomes import Conflict, Invalid, NotFound, Outcome, Refusal, Saved
+from models.errors import NotFound
+from models.outcomes import Conflict, Invalid, Outcome, Refusal, Saved
 from models.sessions import HashedSessions
 from models.viewers import login as open_session
 from models.viewers import revoke_token
-
-MAX_COMMENT = 5_000
 
 
 def result(outcome: Outcome) -> DocumentResult:
     """Map a store outcome to its GraphQL result type (one place, so every mutation agrees)."""
     if isinstance(outcome, Saved):
-        return DocumentPayload(document=Document(row=outcome.document))
+        return DocumentPayload(document=Document(record=outcome.document))
     if isinstance(outcome, Invalid):
         return ValidationFailed(message=outcome.message, errors=[FieldError.of(e) for e in outcome.errors])
     if isinstance(outcome, Conflict):
         return VersionConflict(message=outcome.message, current_version=outcome.current_version)
     assert isinstance(outcome, Refusal)
-    return ActionRefused(message=outcome.message, reason=RefusalReason(outcome.reason))
+    return ActionRefused(message=outcome.message, reason=outcome.reason)
 
 
 @strawberry.type
@@ -134,7 +132,7 @@ class Mutation:
             raise NotFoundError(f"no job with id {id!r}")
         retried = await jobs.retry(job_id, viewer.organisation_id)
         if retried is None:
-            raise ApiError(f"job {id} is {existing['status']}, only FAILED jobs can be retried")
+            raise ApiError(f"job {id} is {existing.status}, only FAILED jobs can be retried")
         return Job.of(retried)
 
     @strawberry.mutation(description="Register an HTTPS endpoint for document events (administrators).")
@@ -172,11 +170,6 @@ class Mutation:
     @strawberry.mutation
     async def transition(self, info: Info, input: TransitionInput) -> DocumentResult:
         viewer = info.context.require_viewer()
-        if input.comment is not None and len(input.comment) > MAX_COMMENT:
-            return ActionRefused(
-                message=f"The comment is {len(input.comment)} characters long; the limit is {MAX_COMMENT}.",
-                reason=RefusalReason.NOT_PERMITTED,
-            )
         try:
             outcome = await documents.transition(
                 viewer, documents.parse_id(input.id), input.action, input.expected_version, input.comment

@@ -17,13 +17,13 @@ from graphql_api.types import (
 from models import catalogs, queries
 from models.document_types import current_versions
 from models.documents import parse_id
-from models.outcomes import NotFound
+from models.errors import NotFound
 from models.queries import BadCursor, Page, encode_cursor
 
 
 def connection(page: Page) -> DocumentConnection:
     return DocumentConnection(
-        edges=[DocumentEdge(cursor=encode_cursor(row["id"]), node=Document(row=row)) for row in page.rows],
+        edges=[DocumentEdge(cursor=encode_cursor(d.id), node=Document(record=d)) for d in page.documents],
         page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
         total_count=page.total,
     )
@@ -64,8 +64,8 @@ class Query:
             document_id = parse_id(id)
         except NotFound:
             return None
-        row = await info.context.loaders.documents.load(document_id)
-        return Document(row=row) if row else None
+        record = await info.context.loaders.documents.load(document_id)
+        return Document(record=record) if record else None
 
     @strawberry.field(description="Documents the viewer may see, newest first.")
     async def documents(

@@ -16,9 +16,11 @@ from form_engine.errors import FieldError as FormFieldError
 from form_engine.screens import compile_screen
 from graphql_api.errors import ApiError
 from models.document_types import PublishedVersion
+from models.records import DocumentRecord, JobRecord
 from models.viewers import Viewer as ViewerModel
 from rules.decisions import available_actions
 from rules.diagram import render_svg
+from rules.errors import Reason
 from rules.permissions import can_create, can_edit
 
 
@@ -197,17 +199,16 @@ class Job:
     finished_at: datetime | None
 
     @classmethod
-    def of(cls, row: dict[str, Any]) -> "Job":
-        result = row.get("result")
+    def of(cls, job: JobRecord) -> "Job":
         return cls(
-            id=strawberry.ID(str(row["id"])),
-            action=row["action"],
-            status=JobStatus(row["status"]),
-            attempts=row["attempts"],
-            last_error=row["last_error"],
-            result=json.loads(result) if isinstance(result, str) else result,
-            created_at=row["created_at"],
-            finished_at=row.get("finished_at"),
+            id=strawberry.ID(str(job.id)),
+            action=job.kind,
+            status=JobStatus(job.status),
+            attempts=job.attempts,
+            last_error=job.last_error,
+            result=job.result,
+            created_at=job.created_at,
+            finished_at=job.finished_at,
         )
 
 
@@ -222,8 +223,7 @@ class PlatformStatus:
     at: datetime = strawberry.field(description="When this status was first seen.")
 
     @classmethod
-    def of(cls, raw: Any) -> "PlatformStatus | None":
-        value = json.loads(raw) if isinstance(raw, str) else raw
+    def of(cls, value: dict[str, Any] | None) -> "PlatformStatus | None":
         if not value:
             return None
         return cls(flow_id=value["flow_id"], status=value["status"], meaning=value["meaning"], final=value["final"],
@@ -269,21 +269,21 @@ class DocumentLink:
 
 @strawberry.type
 class Document:
-    row: strawberry.Private[dict[str, Any]]
+    record: strawberry.Private[DocumentRecord]
 
     @strawberry.field
     def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.row["id"]))
+        return strawberry.ID(str(self.record.id))
 
     @strawberry.field(description="Human number, gap-free per type and year, e.g. DA-2026-00042.")
     def number(self) -> str:
-        return self.row["number"]
+        return self.record.number
 
     @strawberry.field
     async def document_type(self, info: Info) -> DocumentType:
-        published = await info.context.loaders.current_versions.load(self.row["document_type"])
+        published = await info.context.loaders.current_versions.load(self.record.document_type_id)
         if published is None:  # the type has only the pinned version
-            published = await info.context.loaders.versions.load(self.row["type_version"])
+            published = await info.context.loaders.versions.load(self.record.type_version_id)
         return DocumentType(published=published)
 
     @strawberry.field(description="The document type version this document is pinned to.")
@@ -292,21 +292,21 @@ class Document:
 
     @strawberry.field(description="Optimistic concurrency counter; grows by one on every change.")
     def version(self) -> int:
-        return self.row["version"]
+        return self.record.version
 
     @strawberry.field
     def state(self) -> str:
-        return self.row["state"]
+        return self.record.state
 
     @strawberry.field
     async def state_label(self, info: Info) -> str:
-        state = (await self._pinned(info)).workflow.states.get(self.row["state"])
-        return state.label if state else self.row["state"]
+        state = (await self._pinned(info)).workflow.states.get(self.record.state)
+        return state.label if state else self.record.state
 
     @strawberry.field(description="The workflow of this document's version as SVG, its current state highlighted.")
     async def diagram(self, info: Info) -> str:
         pinned = await self._pinned(info)
-        return render_svg(pinned.workflow, current=self.row["state"], title=f"{pinned.name} {self.row['number']}")
+        return render_svg(pinned.workflow, current=self.record.state, title=f"{pinned.name} {self.record.number}")
 
     @strawberry.field(
         description="Screen model for this document, its state and the viewer: what is visible, editable, required."
@@ -315,34 +315,34 @@ class Document:
         viewer = info.context.require_viewer()
         pinned = await self._pinned(info)
         edited = _edited(pinned.json_schema, data)
-        state = pinned.workflow.states.get(self.row["state"])
+        state = pinned.workflow.states.get(self.record.state)
         may_edit = not viewer.is_partner and can_edit(
-            pinned.workflow, state=self.row["state"], data=self.row["data"], actor=viewer.actor,
-            creator_id=self.row["created_by"], changed_fields=[],
+            pinned.workflow, state=self.record.state, data=self.record.data, actor=viewer.actor,
+            creator_id=self.record.created_by, changed_fields=[],
         ) is None
         return compile_screen(
-            pinned.json_schema, pinned.ui_schema, data=self.row["data"] if edited is None else edited,
-            state=self.row["state"],
-            state_label=state.label if state else self.row["state"],
+            pinned.json_schema, pinned.ui_schema, data=self.record.data if edited is None else edited,
+            state=self.record.state,
+            state_label=state.label if state else self.record.state,
             editable_fields=state.editable if state else None, can_edit=may_edit,
-            document_type=pinned.key, type_version=pinned.version, title=f"{pinned.name} {self.row['number']}",
+            document_type=pinned.key, type_version=pinned.version, title=f"{pinned.name} {self.record.number}",
         )
 
     @strawberry.field(description="Form data, including computed fields.")
     def data(self) -> JSON:
-        return self.row["data"]
+        return self.record.data
 
     @strawberry.field
     async def created_by(self, info: Info) -> str:
-        return await info.context.loaders.usernames.load(self.row["created_by"]) or ""
+        return await info.context.loaders.usernames.load(self.record.created_by) or ""
 
     @strawberry.field
     def created_at(self) -> datetime:
-        return self.row["created_at"]
+        return self.record.created_at
 
     @strawberry.field
     def updated_at(self) -> datetime:
-        return self.row["updated_at"]
+        return self.record.updated_at
 
     @strawberry.field(description="Actions the viewer may perform now.")
     async def available_actions(self, info: Info) -> list[Action]:
@@ -351,58 +351,58 @@ class Document:
             return []
         options = available_actions(
             (await self._pinned(info)).workflow,
-            state=self.row["state"],
-            data=self.row["data"],
+            state=self.record.state,
+            data=self.record.data,
             actor=viewer.actor,
-            creator_id=self.row["created_by"],
+            creator_id=self.record.created_by,
         )
         return [Action(key=o.key, label=o.label, requires_comment=o.requires_comment) for o in options]
 
     @strawberry.field
     async def history(self, info: Info) -> list[HistoryEntry]:
-        entries = await info.context.loaders.history.load(self.row["id"])
+        entries = await info.context.loaders.history.load(self.record.id)
         return [
             HistoryEntry(
-                seq=e["seq"],
-                at=e["at"],
-                actor=e["actor_name"],
-                action=e["action"],
-                from_state=e["from_state"],
-                to_state=e["to_state"],
-                comment=e["comment"],
+                seq=e.seq,
+                at=e.at,
+                actor=e.actor_name,
+                action=e.action,
+                from_state=e.from_state,
+                to_state=e.to_state,
+                comment=e.comment,
             )
             for e in entries
         ]
 
     @strawberry.field
     async def links(self, info: Info) -> list[DocumentLink]:
-        pairs = await info.context.loaders.links.load(self.row["id"])
-        rows = await info.context.loaders.documents.load_many([other for _, other in pairs])
+        pairs = await info.context.loaders.links.load(self.record.id)
+        linked = await info.context.loaders.documents.load_many([other for _, other in pairs])
         return [
-            DocumentLink(kind=kind, document=Document(row=row))
-            for (kind, _), row in zip(pairs, rows, strict=True)
-            if row  # a linked document the viewer may not see is left out
+            DocumentLink(kind=kind, document=Document(record=record))
+            for (kind, _), record in zip(pairs, linked, strict=True)
+            if record  # a linked document the viewer may not see is left out
         ]
 
     @strawberry.field
     async def jobs(self, info: Info) -> list[Job]:
-        return [Job.of(j) for j in await info.context.loaders.jobs.load(self.row["id"])]
+        return [Job.of(j) for j in await info.context.loaders.jobs.load(self.record.id)]
 
     @strawberry.field(description="The e-invoicing platform's last status for the invoice; null until sent.")
     def platform_status(self) -> PlatformStatus | None:
-        return PlatformStatus.of(self.row.get("platform_status"))
+        return PlatformStatus.of(self.record.platform_status)
 
     @strawberry.field(description="Files produced for this document (Order-X, UBL, printable pages).")
     async def attachments(self, info: Info) -> list[Attachment]:
-        rows = await info.context.loaders.attachments.load(self.row["id"])
+        found = await info.context.loaders.attachments.load(self.record.id)
         return [
-            Attachment(id=strawberry.ID(str(r["id"])), kind=r["kind"], filename=r["filename"],
-                       media_type=r["media_type"], size=r["size"], sha256=r["sha256"], created_at=r["created_at"])
-            for r in rows
+            Attachment(id=strawberry.ID(str(a.id)), kind=a.kind, filename=a.filename,
+                       media_type=a.media_type, size=a.size, sha256=a.sha256, created_at=a.created_at)
+            for a in found
         ]
 
     async def _pinned(self, info: Info) -> PublishedVersion:
-        return await info.context.loaders.versions.load(self.row["type_version"])
+        return await info.context.loaders.versions.load(self.record.type_version_id)
 
 
 @strawberry.type
@@ -472,15 +472,8 @@ class ValidationFailed:
     errors: list[FieldError]
 
 
-@strawberry.enum
-class RefusalReason(Enum):
-    NOT_PERMITTED = "NOT_PERMITTED"
-    UNKNOWN_ACTION = "UNKNOWN_ACTION"
-    NOT_AVAILABLE_IN_STATE = "NOT_AVAILABLE_IN_STATE"
-    CONDITION_FAILED = "CONDITION_FAILED"
-    COMMENT_REQUIRED = "COMMENT_REQUIRED"
-    SELF_APPROVAL = "SELF_APPROVAL"
-    QUOTA_EXCEEDED = "QUOTA_EXCEEDED"
+# The rules' own vocabulary, exposed as is: one enum from the decision to the client.
+RefusalReason = strawberry.enum(Reason, name="RefusalReason", description="Why a change was refused.")
 
 
 @strawberry.type

@@ -1,10 +1,16 @@
-"""Errors of automated actions: whether retrying can help decides what the executor does."""
+"""Errors of automated actions: whether retrying can help decides what the executor does.
+
+`JobError` is the one root of the errors `jobs/` raises (connectors' `ConnectorError` included).
+Each says whether another attempt may help through `retryable`: a `JobError` is retried unless
+it says otherwise, and so is an unexpected exception (a bug or an outage we did not foresee
+gets the benefit of the doubt, then fails the job with its message after the last attempt).
+"""
 
 
 class JobError(Exception):
     """Raised when an action cannot complete now; retried with backoff unless `retryable` is False."""
 
-    retryable = True
+    retryable: bool = True
 
 
 class PermanentJobError(JobError):
@@ -14,5 +20,5 @@ class PermanentJobError(JobError):
 
 
 def is_retryable(error: BaseException) -> bool:
-    """Connector and job errors say so themselves; anything unexpected gets the benefit of the doubt."""
-    return bool(getattr(error, "retryable", True))
+    """Job errors say so themselves; anything unexpected gets the benefit of the doubt."""
+    return error.retryable if isinstance(error, JobError) else True

@@ -7,17 +7,17 @@ worst repeats the outside work, which every action makes idempotent (the same Me
 the same idempotency key to the platform), and never records it twice.
 """
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
-from jobs.errors import is_retryable
+from jobs.errors import JobError, is_retryable
 from jobs.services import Services
 from models import jobs as store
 from models.database import write_transaction
 from models.document_types import PublishedVersion, version_by_id
+from models.records import DocumentRecord, JobRecord, OrganisationRecord
 from models.tables import Document, Organisation
 
 logger = logging.getLogger("parapheur.jobs")
@@ -27,15 +27,15 @@ logger = logging.getLogger("parapheur.jobs")
 class JobContext:
     """What an action sees: its job, the document that queued it, its organisation."""
 
-    job: dict[str, Any]
-    document: dict[str, Any] | None
+    job: JobRecord
+    document: DocumentRecord | None
     version: PublishedVersion | None
-    organisation: dict[str, Any]
+    organisation: OrganisationRecord
     services: Services
 
     @property
     def organisation_id(self) -> int:
-        return self.organisation["id"]
+        return self.organisation.id
 
 
 class Action(Protocol):
@@ -51,15 +51,20 @@ def backoff(attempt: int, base: float, cap: float) -> timedelta:
     return timedelta(seconds=min(cap, base * 2 ** max(0, attempt - 1)))
 
 
-async def _context(job: dict[str, Any], services: Services) -> JobContext:
-    organisation = await Organisation.select().where(Organisation.id == job["organisation"]).first()
+class LeaseExpired(JobError):
+    """Raised when a job's lease ran out before its result was recorded: another attempt runs it."""
+
+
+async def _context(job: JobRecord, services: Services) -> JobContext:
+    organisation = OrganisationRecord.of(
+        await Organisation.select().where(Organisation.id == job.organisation_id).first()
+    )
     document = version = None
-    if job["document"] is not None:
-        document = await Document.select().where(Document.id == job["document"]).first()
-        if document is not None:
-            if isinstance(document["data"], str):
-                document["data"] = json.loads(document["data"])
-            version = await version_by_id(document["type_version"], job["organisation"])
+    if job.document_id is not None:
+        row = await Document.select().where(Document.id == job.document_id).first()
+        if row is not None:
+            document = DocumentRecord.of(row)
+            version = await version_by_id(document.type_version_id, job.organisation_id)
     return JobContext(job=job, document=document, version=version, organisation=organisation, services=services)
 
 
@@ -70,9 +75,9 @@ async def execute(job_id: int, action: Action, services: Services) -> str:
     if job is None:
         return "SKIPPED"  # finished, not yet due, or another worker holds it
     context = await _context(job, services)
-    expected = job["expected_state"]
-    if expected is not None and (context.document is None or context.document["state"] != expected):
-        found = context.document["state"] if context.document else "deleted"
+    expected = job.expected_state
+    if expected is not None and (context.document is None or context.document.state != expected):
+        found = context.document.state if context.document else "deleted"
         await store.cancel(job, f"the document is in state '{found}', not '{expected}' that queued this action")
         return store.CANCELLED
     try:
@@ -80,18 +85,18 @@ async def execute(job_id: int, action: Action, services: Services) -> str:
         async with write_transaction():
             result = await action.commit(context, prepared)
             if not await store.succeed(job, result):
-                raise RuntimeError("the job's lease expired before it finished; it will run again")
+                raise LeaseExpired("the job's lease expired before it finished; it will run again")
         return store.SUCCEEDED
     except Exception as error:  # every failure is recorded on the job, never lost in a log
         message = f"{type(error).__name__}: {error}" if not str(error) else str(error)
-        out_of_attempts = job["attempts"] >= policy.max_attempts
+        out_of_attempts = job.attempts >= policy.max_attempts
         if not is_retryable(error) or out_of_attempts:
             if is_retryable(error):
                 message = f"{message} (gave up after {job['attempts']} attempts)"
             await store.fail(job, message, getattr(error, "result", None))
-            logger.warning("job %s (%s) failed: %s", job_id, job["action"], message)
+            logger.warning("job %s (%s) failed: %s", job_id, job.kind, message)
             return store.FAILED
-        delay = backoff(job["attempts"], policy.backoff_seconds, policy.backoff_cap_seconds)
+        delay = backoff(job.attempts, policy.backoff_seconds, policy.backoff_cap_seconds)
         await store.reschedule(job, message, delay)
-        logger.info("job %s (%s) will retry in %s: %s", job_id, job["action"], delay, message)
+        logger.info("job %s (%s) will retry in %s: %s", job_id, job.kind, delay, message)
         return store.PENDING

@@ -39,7 +39,7 @@ class Relay:
         for job_id, message in unknown:
             await self._fail(job_id, message)
         done = set(sent) | {job_id for job_id, _ in unknown}
-        await store.release_dispatch([job["id"] for job in jobs if job["id"] not in done])
+        await store.release_dispatch([job_id for job_id, _ in jobs if job_id not in done])
         if error is not None:
             if not self.broker_down:
                 logger.warning("broker unavailable, jobs wait in the outbox: %s", error)
@@ -49,19 +49,19 @@ class Relay:
             self.broker_down = False
         return len(sent)
 
-    def _send_all(self, jobs: list[dict]) -> tuple[list[int], list[tuple[int, str]], Exception | None]:
+    def _send_all(self, jobs: list[tuple[int, str]]) -> tuple[list[int], list[tuple[int, str]], Exception | None]:
         """In a thread (broker clients block): send until the broker fails."""
         sent: list[int] = []
         unknown: list[tuple[int, str]] = []
-        for job in jobs:
+        for job_id, kind in jobs:
             try:
-                self.send(job["action"], job["id"])
+                self.send(kind, job_id)
             except UnknownAction as error:
-                unknown.append((job["id"], str(error)))
+                unknown.append((job_id, str(error)))
                 continue
             except Exception as error:  # broker unreachable: the rest waits for the next tick
                 return sent, unknown, error
-            sent.append(job["id"])
+            sent.append(job_id)
         return sent, unknown, None
 
     async def _fail(self, job_id: int, message: str) -> None:

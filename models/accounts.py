@@ -5,11 +5,12 @@ from datetime import timedelta
 from piccolo.apps.user.tables import BaseUser
 
 from models.database import write_transaction
+from models.errors import ModelError
 from models.tables import ApiToken, Membership, Organisation, Partner, Role, RoleAssignment
 from models.viewers import issue_token
 
 
-class AccountError(Exception):
+class AccountError(ModelError):
     """Raised when a user or token cannot be created as asked (unknown organisation, role…)."""
 
 

@@ -6,13 +6,14 @@ import io
 from models.accounts import AccountError, organisation_by_slug
 from models.catalogs import ensure_catalog, put_entry
 from models.database import write_transaction
+from models.errors import ModelError
 from models.tables import CatalogEntry
 
 MAX_ROWS = 50_000
 MAX_BYTES = 10_000_000
 
 
-class CatalogImportError(ValueError):
+class CatalogImportError(ModelError):
     """Raised when a CSV cannot be imported; the message lists every bad line."""
 
 

@@ -19,13 +19,14 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
 from piccolo_api.session_auth.tables import SessionsBase
 
+from models.errors import ModelError
 from models.sessions import HashedSessions
 from models.tables import TABLES
 
 ALL_TABLES: tuple[type[Table], ...] = (BaseUser, Migration, SessionsBase, HashedSessions, *TABLES)
 
 
-class DatabaseError(Exception):
+class DatabaseError(ModelError):
     """Raised when the database URL or connection cannot be used."""
 
 

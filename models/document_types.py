@@ -19,13 +19,15 @@ from form_engine.errors import FormError
 from form_engine.fields import field_names
 from form_engine.ui_schema import check_ui_schema
 from models.database import write_transaction
+from models.errors import ModelError
+from models.records import json_value
 from models.tables import DocumentType, DocumentTypeVersion, Role
 from rules.cache import compiled
 from rules.checker import check_workflow
 from rules.definitions import Workflow
 
 
-class DefinitionRejected(Exception):
+class DefinitionRejected(ModelError):
     """Raised when a document type definition fails the checker; `problems` says where."""
 
     def __init__(self, problems: list[dict[str, str]]):
@@ -60,10 +62,6 @@ class PublishedVersion:
     @property
     def partner_field(self) -> str | None:
         return self.permissions.get("partner_field")
-
-
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
 
 
 def check_definition(
@@ -184,10 +182,10 @@ def _published(row: dict[str, Any]) -> PublishedVersion:
         category=row["category"] or row["document_type.category"],
         number_prefix=row["number_prefix"] or row["document_type.number_prefix"],
         version=row["version"],
-        json_schema=_json(row["json_schema"]),
-        ui_schema=_json(row["ui_schema"]),
-        workflow_raw=_json(row["workflow"]),
-        permissions=_json(row["permissions"]),
+        json_schema=json_value(row["json_schema"]),
+        ui_schema=json_value(row["ui_schema"]),
+        workflow_raw=json_value(row["workflow"]),
+        permissions=json_value(row["permissions"]),
     )
 
 

@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from models.document_types import PublishedVersion, current_versions, publish
+from models.errors import NotFound
+from models.records import json_value
 from models.tables import DocumentType, DocumentTypeDraft
 
 FIELDS = ("name", "category", "number_prefix", "json_schema", "ui_schema", "workflow", "permissions")
@@ -12,7 +14,7 @@ JSON_FIELDS = ("json_schema", "ui_schema", "workflow", "permissions")
 
 
 def _loaded(row: dict[str, Any]) -> dict[str, Any]:
-    return {**row, **{k: json.loads(row[k]) if isinstance(row[k], str) else row[k] for k in JSON_FIELDS}}
+    return {**row, **{k: json_value(row[k]) for k in JSON_FIELDS}}
 
 
 async def get_draft(organisation_id: int, key: str) -> dict[str, Any] | None:
@@ -69,7 +71,7 @@ async def publish_draft(organisation_id: int, key: str, user_id: int | None) -> 
     """Publish the saved draft as the next immutable version (the checker runs in `publish`)."""
     draft = await get_draft(organisation_id, key)
     if draft is None or not draft["saved"]:
-        raise LookupError(f"no saved draft for {key!r}; save one first")
+        raise NotFound(f"no saved draft for {key!r}; save one first")
     version = await publish(organisation_id=organisation_id, key=key, published_by=user_id,
                             **{f: draft[f] for f in FIELDS})
     await DocumentTypeDraft.delete().where(

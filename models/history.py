@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from models.records import HistoryRecord
 from models.tables import HistoryEntry
 
 GENESIS = "0" * 64
@@ -46,18 +47,22 @@ def entry_hash(entry: Mapping[str, Any], prev_hash: str) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def verify_chain(entries: Iterable[Mapping[str, Any]]) -> ChainCheck:
-    """Recompute every hash in sequence order; the first mismatch is where tampering starts."""
+def verify_chain(entries: Iterable[HistoryRecord]) -> ChainCheck:
+    """Recompute every hash in sequence order; the first mismatch is where tampering starts.
+
+    Each entry's hash covers its own fields and the hash before it, so changing, removing or
+    reordering one entry breaks its own check or the next one's link, and the chain cannot be
+    mended without rewriting every later entry (which the database's triggers refuse)."""
     prev = GENESIS
     expected_seq = 1
-    for entry in sorted(entries, key=lambda e: e["seq"]):
-        if entry["seq"] != expected_seq:
-            return ChainCheck(False, entry["seq"], f"expected entry {expected_seq}, found {entry['seq']}")
-        if entry["prev_hash"] != prev:
-            return ChainCheck(False, entry["seq"], "previous-hash link does not match the entry before")
-        if entry["hash"] != entry_hash(entry, prev):
-            return ChainCheck(False, entry["seq"], "entry content does not match its hash")
-        prev = entry["hash"]
+    for entry in sorted(entries, key=lambda e: e.seq):
+        if entry.seq != expected_seq:
+            return ChainCheck(False, entry.seq, f"expected entry {expected_seq}, found {entry.seq}")
+        if entry.prev_hash != prev:
+            return ChainCheck(False, entry.seq, "previous-hash link does not match the entry before")
+        if entry.hash != entry_hash(entry.sealed_fields(), prev):
+            return ChainCheck(False, entry.seq, "entry content does not match its hash")
+        prev = entry.hash
         expected_seq += 1
     return ChainCheck(True)
 
@@ -107,10 +112,11 @@ def seal(
     )
 
 
-async def entries_of(document_ids: list[int]) -> list[dict[str, Any]]:
-    return await (
+async def entries_of(organisation_id: int, document_ids: list[int]) -> list[HistoryRecord]:
+    rows = await (
         HistoryEntry.select()
-        .where(HistoryEntry.document.is_in(document_ids))
+        .where((HistoryEntry.organisation == organisation_id) & HistoryEntry.document.is_in(document_ids))
         .order_by(HistoryEntry.document)
         .order_by(HistoryEntry.seq)
     )
+    return [HistoryRecord.of(row) for row in rows]

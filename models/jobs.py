@@ -12,6 +12,7 @@ from typing import Any
 from piccolo.columns.combination import Combinable
 
 from models.database import is_sqlite
+from models.records import JobRecord
 from models.tables import OutboxJob
 
 PENDING, RUNNING, SUCCEEDED, FAILED, CANCELLED = "PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"
@@ -23,25 +24,18 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _loaded(row: dict[str, Any]) -> dict[str, Any]:
-    for key in ("payload", "result"):
-        if isinstance(row.get(key), str):
-            row[key] = json.loads(row[key])
-    return row
-
-
 def _due(now: datetime) -> Combinable:
     waiting = (OutboxJob.status == PENDING) & (OutboxJob.run_after.is_null() | (OutboxJob.run_after <= now))
     abandoned = (OutboxJob.status == RUNNING) & (OutboxJob.lease_until < now)
     return waiting | abandoned
 
 
-async def get(job_id: int) -> dict[str, Any] | None:
+async def get(job_id: int) -> JobRecord | None:
     row = await OutboxJob.select().where(OutboxJob.id == job_id).first()
-    return _loaded(row) if row else None
+    return JobRecord.of(row) if row else None
 
 
-async def claim(job_id: int, lease: timedelta) -> dict[str, Any] | None:
+async def claim(job_id: int, lease: timedelta) -> JobRecord | None:
     """Take a due job for one attempt; None when it is not due (done, or another worker has it)."""
     now = _now()
     rows = await (
@@ -56,20 +50,20 @@ async def claim(job_id: int, lease: timedelta) -> dict[str, Any] | None:
         .where((OutboxJob.id == job_id) & _due(now))
         .returning(*OutboxJob.all_columns())
     )
-    return _loaded(rows[0]) if rows else None
+    return JobRecord.of(rows[0]) if rows else None
 
 
-async def _settle(job: dict[str, Any], values: dict[Any, Any]) -> bool:
+async def _settle(job: JobRecord, values: dict[Any, Any]) -> bool:
     """Apply `values` only if this attempt still owns the job."""
     rows = await (
         OutboxJob.update({**values, OutboxJob.updated_at: _now()})
-        .where((OutboxJob.id == job["id"]) & (OutboxJob.status == RUNNING) & (OutboxJob.attempts == job["attempts"]))
+        .where((OutboxJob.id == job.id) & (OutboxJob.status == RUNNING) & (OutboxJob.attempts == job.attempts))
         .returning(OutboxJob.id)
     )
     return bool(rows)
 
 
-async def succeed(job: dict[str, Any], result: dict[str, Any]) -> bool:
+async def succeed(job: JobRecord, result: dict[str, Any]) -> bool:
     now = _now()
     return await _settle(
         job,
@@ -78,7 +72,7 @@ async def succeed(job: dict[str, Any], result: dict[str, Any]) -> bool:
     )
 
 
-async def reschedule(job: dict[str, Any], error: str, delay: timedelta) -> bool:
+async def reschedule(job: JobRecord, error: str, delay: timedelta) -> bool:
     """Back to PENDING after a retryable failure, due again after `delay`."""
     return await _settle(
         job,
@@ -87,7 +81,7 @@ async def reschedule(job: dict[str, Any], error: str, delay: timedelta) -> bool:
     )
 
 
-async def fail(job: dict[str, Any], error: str, result: dict[str, Any] | None = None) -> bool:
+async def fail(job: JobRecord, error: str, result: dict[str, Any] | None = None) -> bool:
     now = _now()
     return await _settle(
         job,
@@ -96,7 +90,7 @@ async def fail(job: dict[str, Any], error: str, result: dict[str, Any] | None = 
     )
 
 
-async def cancel(job: dict[str, Any], reason: str) -> bool:
+async def cancel(job: JobRecord, reason: str) -> bool:
     now = _now()
     return await _settle(
         job,
@@ -105,20 +99,22 @@ async def cancel(job: dict[str, Any], reason: str) -> bool:
     )
 
 
-async def take_for_dispatch(redispatch_after: timedelta, limit: int = 500) -> list[dict[str, Any]]:
+async def take_for_dispatch(redispatch_after: timedelta, limit: int = 500) -> list[tuple[int, str]]:
     """Due jobs not handed to the broker recently, marked as handed over in the same statement
     (a lost message is sent again after `redispatch_after`; a dead worker's lease expires).
-    On PostgreSQL, relays of other processes skip the rows one is taking (SKIP LOCKED)."""
+    On PostgreSQL, relays of other processes skip the rows one is taking (SKIP LOCKED).
+    Returns (job id, kind) pairs: all the broker message needs."""
     now = _now()
     not_recent = OutboxJob.dispatched_at.is_null() | (OutboxJob.dispatched_at < now - redispatch_after)
     due = OutboxJob.select(OutboxJob.id).where(_due(now) & not_recent).order_by(OutboxJob.id).limit(limit)
     if not is_sqlite():
         due = due.lock_rows("UPDATE", skip_locked=True)
-    return await (
+    rows = await (
         OutboxJob.update({OutboxJob.dispatched_at: now})
         .where(OutboxJob.id.is_in(due))
         .returning(OutboxJob.id, OutboxJob.action)
     )
+    return [(row["id"], row["action"]) for row in rows]
 
 
 async def release_dispatch(job_ids: list[int]) -> None:
@@ -127,7 +123,7 @@ async def release_dispatch(job_ids: list[int]) -> None:
         await OutboxJob.update({OutboxJob.dispatched_at: None}).where(OutboxJob.id.is_in(job_ids))
 
 
-async def retry(job_id: int, organisation_id: int) -> dict[str, Any] | None:
+async def retry(job_id: int, organisation_id: int) -> JobRecord | None:
     """An administrator's retry of a FAILED job: due now, with a fresh budget of attempts."""
     rows = await (
         OutboxJob.update(
@@ -137,9 +133,9 @@ async def retry(job_id: int, organisation_id: int) -> dict[str, Any] | None:
         .where((OutboxJob.id == job_id) & (OutboxJob.organisation == organisation_id) & (OutboxJob.status == FAILED))
         .returning(*OutboxJob.all_columns())
     )
-    return _loaded(rows[0]) if rows else None
+    return JobRecord.of(rows[0]) if rows else None
 
 
-async def find(job_id: int, organisation_id: int) -> dict[str, Any] | None:
+async def find(job_id: int, organisation_id: int) -> JobRecord | None:
     row = await OutboxJob.select().where((OutboxJob.id == job_id) & (OutboxJob.organisation == organisation_id)).first()
-    return _loaded(row) if row else None
+    return JobRecord.of(row) if row else None

@@ -4,14 +4,16 @@ These are values, not exceptions: the API turns each into its GraphQL result typ
 """
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from form_engine.errors import FieldError
+from models.errors import ModelError
+from models.records import DocumentRecord
+from rules.errors import Reason
 
 
 @dataclass(frozen=True)
 class Saved:
-    document: dict[str, Any]
+    document: DocumentRecord
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,7 @@ class Invalid:
 
 @dataclass(frozen=True)
 class Refusal:
-    reason: str
+    reason: Reason
     message: str
 
 
@@ -35,11 +37,7 @@ class Conflict:
 Outcome = Saved | Invalid | Refusal | Conflict
 
 
-class NotFound(Exception):
-    """Raised when an id names nothing this viewer may see (unknown, or another tenant's)."""
-
-
-class Rollback(Exception):
+class Rollback(ModelError):
     """Raised inside a write transaction to undo it and hand back a refusal."""
 
     def __init__(self, outcome: Outcome):

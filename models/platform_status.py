@@ -11,22 +11,16 @@ keeps only the latest succeeded one.
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from models import history
-from models.database import is_sqlite
+from models.changes import Change, apply, lock
 from models.jobs import PENDING, RUNNING, SUCCEEDED
+from models.records import DocumentRecord, json_value
 from models.tables import Document, OutboxJob
-from models.webhooks import queue_events
 from rules.decisions import Step
 from rules.lifecycle import Meaning, meaning
 
 POLL_ACTION = "poll_platform_status"
 STATUS_ACTION = "platform_status"
-
-
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
 
 
 @dataclass(frozen=True)
@@ -35,7 +29,7 @@ class Recorded:
 
     changed: bool
     meaning: Meaning
-    row: dict[str, Any]
+    document: DocumentRecord
 
 
 def describe(flow_id: str, status: str, found: Meaning) -> str:
@@ -52,36 +46,19 @@ async def record(
     webhook event; the same status again writes nothing, and so does the status of a flow the
     document no longer follows (a poll queued before the invoice was corrected and sent again).
     Polling goes on while the status is not final."""
-    query = Document.select().where((Document.id == document_id) & (Document.organisation == organisation_id))
-    if not is_sqlite():
-        query = query.lock_rows("UPDATE")
-    row = await query.first()
-    if row is None:
-        raise LookupError(f"no document {document_id} in organisation {organisation_id}")
+    document, pinned = await lock(organisation_id, document_id)
     found = meaning(status)
-    previous = _json(row["platform_status"]) or {}
+    previous = document.platform_status or {}
     same_flow = previous.get("flow_id") == flow_id
     if (same_flow and previous.get("status") == status) or not (same_flow or new_flow):
-        return Recorded(False, found, row)
+        return Recorded(False, found, document)
     now = datetime.now(UTC)
     current = {"flow_id": flow_id, "status": status, "meaning": found.key, "final": found.final,
-               "state": row["state"], "at": now.isoformat()}
-    version = row["version"] + 1
-    await Document.update(
-        {Document.platform_status: json.dumps(current), Document.platform_polling: not found.final,
-         Document.version: version, Document.updated_at: now}
-    ).where(Document.id == document_id)
-    row = {**row, "platform_status": current, "version": version, "updated_at": now}
-    seq, prev = await history.last_link(document_id)
-    step = Step(STATUS_ACTION, "Platform status", row["state"], row["state"], automatic=True,
+               "state": document.state, "at": now.isoformat()}
+    step = Step(STATUS_ACTION, "Platform status", document.state, document.state, automatic=True,
                 comment=describe(flow_id, status, found))
-    await history.HistoryEntry.insert(
-        history.seal(organisation_id=organisation_id, document_id=document_id, seq=seq + 1, prev_hash=prev, at=now,
-                     actor_id=None, actor_name=None, action=step.action, from_state=step.from_state,
-                     to_state=step.to_state, comment=step.comment)
-    )
-    await queue_events(row, [step], seq + 1, now)
-    return Recorded(True, found, row)
+    change = Change(steps=[step], platform_status=current, platform_polling=not found.final)
+    return Recorded(True, found, await apply(document, pinned, change, actor=None, now=now))
 
 
 async def queue_polls(now: datetime, every: float) -> int:
@@ -107,13 +84,13 @@ async def queue_polls(now: datetime, every: float) -> int:
     }
     jobs = []
     for row in polled:
-        status = _json(row["platform_status"]) or {}
+        status = json_value(row["platform_status"]) or {}
         if row["state"] != status.get("state"):
             await Document.update({Document.platform_polling: False}).where(
                 (Document.id == row["id"]) & (Document.version == row["version"])
             )  # unless it changed since: then the next tick looks again
             continue
-        if row["id"] in busy or not _json(row["platform"]):
+        if row["id"] in busy or not json_value(row["platform"]):
             continue
         jobs.append(
             OutboxJob(organisation=row["organisation"], document=row["id"], action=POLL_ACTION,

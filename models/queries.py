@@ -6,13 +6,14 @@ see only their partner's documents.
 """
 
 import base64
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from piccolo.columns.combination import Combinable, WhereRaw
 
 from models.database import current_engine
+from models.errors import ModelError
+from models.records import DocumentRecord, JobRecord
 from models.tables import Audience, Document, Link, OutboxJob, Task
 from models.viewers import Viewer, scope_key
 
@@ -21,20 +22,20 @@ MAX_PAGE = 100
 
 @dataclass(frozen=True)
 class Page:
-    rows: list[dict[str, Any]]
+    documents: list[DocumentRecord]
     total: int
     has_next: bool
 
     @property
     def end_cursor(self) -> str | None:
-        return encode_cursor(self.rows[-1]["id"]) if self.rows else None
+        return encode_cursor(self.documents[-1].id) if self.documents else None
 
 
 def encode_cursor(document_id: int) -> str:
     return base64.urlsafe_b64encode(f"doc:{document_id}".encode()).decode()
 
 
-class BadCursor(ValueError):
+class BadCursor(ModelError):
     """Raised when an `after` cursor was not produced by this API."""
 
 
@@ -75,17 +76,11 @@ def visibility(viewer: Viewer) -> Combinable:
     return where & mine
 
 
-def _loaded(row: dict[str, Any]) -> dict[str, Any]:
-    if isinstance(row.get("data"), str):
-        row["data"] = json.loads(row["data"])
-    return row
-
-
-async def visible_documents_by_id(viewer: Viewer, ids: list[int]) -> dict[int, dict[str, Any]]:
+async def visible_documents_by_id(viewer: Viewer, ids: list[int]) -> dict[int, DocumentRecord]:
     if not ids:
         return {}
     rows = await Document.select().where(visibility(viewer) & Document.id.is_in(ids))
-    return {row["id"]: _loaded(row) for row in rows}
+    return {row["id"]: DocumentRecord.of(row) for row in rows}
 
 
 async def _page(where: Combinable, first: int | None, after: str | None) -> Page:
@@ -95,7 +90,7 @@ async def _page(where: Combinable, first: int | None, after: str | None) -> Page
     if after:
         query = query.where(Document.id < decode_cursor(after))
     rows = await query.order_by(Document.id, ascending=False).limit(limit + 1)
-    return Page([_loaded(r) for r in rows[:limit]], total, len(rows) > limit)
+    return Page([DocumentRecord.of(r) for r in rows[:limit]], total, len(rows) > limit)
 
 
 # Search looks at the string values of the data, decoded, at any depth: never at key names
@@ -153,13 +148,16 @@ async def inbox(viewer: Viewer, *, first: int | None = None, after: str | None =
     return await _page((Document.organisation == viewer.organisation_id) & waiting, first, after)
 
 
-async def links_of(organisation_id: int, ids: list[int]) -> list[dict[str, Any]]:
-    return await Link.select().where(
+async def links_of(organisation_id: int, ids: list[int]) -> list[tuple[int, int, str]]:
+    """(source, target, kind) of every link from or to these documents."""
+    rows = await Link.select(Link.source, Link.target, Link.kind).where(
         (Link.organisation == organisation_id) & (Link.source.is_in(ids) | Link.target.is_in(ids))
     )
+    return [(row["source"], row["target"], row["kind"]) for row in rows]
 
 
-async def jobs_of(organisation_id: int, ids: list[int]) -> list[dict[str, Any]]:
-    return await OutboxJob.select().where(
+async def jobs_of(organisation_id: int, ids: list[int]) -> list[JobRecord]:
+    rows = await OutboxJob.select().where(
         (OutboxJob.organisation == organisation_id) & OutboxJob.document.is_in(ids)
     ).order_by(OutboxJob.id)
+    return [JobRecord.of(row) for row in rows]

@@ -11,12 +11,13 @@ from typing import Any
 
 from models.catalogs import ensure_catalog
 from models.document_types import PublishedVersion, publish
+from models.errors import ModelError
 from models.tables import Role
 
 TEMPLATE_FILES = ("type.json", "schema.json", "ui.json", "workflow.json")
 
 
-class TemplateError(Exception):
+class TemplateError(ModelError):
     """Raised when a template folder is missing or holds unreadable JSON."""
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from piccolo.apps.user.tables import BaseUser
 
+from models.records import json_value
 from models.tables import ApiToken, Membership, Organisation, Partner, RoleAssignment
 from rules.actors import Actor, Grant
 
@@ -59,7 +60,7 @@ def parse_scope(raw: Any) -> dict[str, str] | None:
     """Scopes are stored as JSON text; empty means the whole organisation."""
     if raw in (None, "", "null"):
         return None
-    value = json.loads(raw) if isinstance(raw, str) else raw
+    value = json_value(raw)
     return {str(k): str(v) for k, v in value.items()} or None
 
 

@@ -5,14 +5,15 @@ import secrets
 from typing import Any
 from urllib.parse import urlparse
 
-from jobs.connectors.addresses import DestinationRefused, Resolver, SystemResolver, public_address
+from models.addresses import DestinationRefused, Resolver, SystemResolver, public_address
+from models.errors import ModelError
 from models.tables import WebhookEndpoint
 
 EVENTS = ("*", "document.transitioned")
 MAX_ENDPOINTS = 20
 
 
-class EndpointRefused(ValueError):
+class EndpointRefused(ModelError):
     """Raised when an endpoint URL or its events cannot be accepted; the message says why."""
 
 

@@ -6,27 +6,31 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from models.records import DocumentRecord, json_value
 from models.tables import OutboxJob, WebhookEndpoint
+from rules.decisions import Step
 
 EVENT = "document.transitioned"
 
 
 def _wants(events: Any, event: str) -> bool:
-    names = json.loads(events) if isinstance(events, str) else (events or [])
+    names = json_value(events) or []
     return "*" in names or event in names
 
 
-async def queue_events(row: dict[str, Any], steps: Sequence[Any], seq: int, now: datetime) -> None:
+async def queue_events(document: DocumentRecord, steps: Sequence[Step], seq: int, now: datetime) -> None:
+    """One `deliver_webhook` job per endpoint that wants the event; keyed by the history entry,
+    so the same change never queues the same delivery twice."""
     endpoints = await WebhookEndpoint.select(WebhookEndpoint.id, WebhookEndpoint.events).where(
-        (WebhookEndpoint.organisation == row["organisation"]) & (WebhookEndpoint.active == True)  # noqa: E712
+        (WebhookEndpoint.organisation == document.organisation_id) & (WebhookEndpoint.active == True)  # noqa: E712
     )
     wanted = [e for e in endpoints if _wants(e["events"], EVENT)]
     if not wanted:
         return
     body = {
         "event": EVENT,
-        "document": {"id": str(row["id"]), "number": row["number"], "state": steps[-1].to_state,
-                     "version": row["version"]},
+        "document": {"id": str(document.id), "number": document.number, "state": steps[-1].to_state,
+                     "version": document.version},
         "steps": [{"action": s.action, "from": s.from_state, "to": s.to_state, "automatic": s.automatic}
                   for s in steps],
         "at": now.isoformat(),
@@ -34,10 +38,10 @@ async def queue_events(row: dict[str, Any], steps: Sequence[Any], seq: int, now:
     await OutboxJob.insert(
         *(
             OutboxJob(
-                organisation=row["organisation"],
-                document=row["id"],
+                organisation=document.organisation_id,
+                document=document.id,
                 action="deliver_webhook",
-                idempotency_key=f"webhook:{endpoint['id']}:{row['id']}:{seq}",
+                idempotency_key=f"webhook:{endpoint['id']}:{document.id}:{seq}",
                 payload=json.dumps({"endpoint": endpoint["id"], "event": EVENT, "body": body}),
                 created_at=now,
                 updated_at=now,

@@ -102,7 +102,7 @@ async def download_attachment(request: Request) -> Response:
     from graphql_api.context import request_token
     from models.attachments import content_of
     from models.documents import parse_id_of
-    from models.outcomes import NotFound
+    from models.errors import NotFound
     from models.queries import visible_documents_by_id
     from models.viewers import viewer_for_token
 
@@ -115,13 +115,13 @@ async def download_attachment(request: Request) -> Response:
         row = await content_of(viewer.organisation_id, parse_id_of("attachment", raw))
     except NotFound:
         row = None
-    if row is None or not await visible_documents_by_id(viewer, [row["document"]]):
+    if row is None or not await visible_documents_by_id(viewer, [row.document_id]):
         return _error(404, "NOT_FOUND", f"no attachment with id {raw!r}")
-    safe_name = "".join(c for c in row["filename"] if c.isalnum() or c in "-_.") or "attachment"
+    safe_name = "".join(c for c in row.filename if c.isalnum() or c in "-_.") or "attachment"
     return Response(
-        bytes(row["content"]),
-        media_type=row["media_type"],
-        headers={"Content-Disposition": f'attachment; filename="{safe_name}"', "ETag": f'"{row["sha256"]}"',
+        row.content or b"",
+        media_type=row.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{safe_name}"', "ETag": f'"{row.sha256}"',
                  "X-Content-Type-Options": "nosniff"},
     )
 

@@ -272,13 +272,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # the CLI prints what went wrong, never a traceback
-        from models.accounts import AccountError
-        from models.database import DatabaseError
-        from models.document_types import DefinitionRejected
-        from models.templates import TemplateError
+        from jobs.errors import JobError
+        from models.errors import ModelError
 
-        if isinstance(error, (CommandError, AccountError, DatabaseError, DefinitionRejected, TemplateError,
-                              ValueError, OSError)):
+        if isinstance(error, (CommandError, ModelError, JobError, ValueError, OSError)):
             print(f"parapheur: {error}", file=sys.stderr)
             return 1
         raise

@@ -2,7 +2,7 @@
 
 Pure: (definition, state, data, actor, action) -> `Accepted` or `Refused`. The store
 locks the document, calls `decide`, then writes the new state, one history entry per
-`Step`, the tasks of the new state and the queued `actions` in one transaction.
+`Step`, the tasks of the new state and the queued automated `jobs` in one transaction.
 
 Checks run in a fixed order so the reason is predictable: UNKNOWN_ACTION,
 NOT_AVAILABLE_IN_STATE, NOT_PERMITTED, SELF_APPROVAL, COMMENT_REQUIRED, CONDITION_FAILED.
@@ -51,11 +51,12 @@ class Step:
 
 @dataclass(frozen=True)
 class Accepted:
-    """The action is taken: the steps (manual then automatic), the resting state, actions to queue."""
+    """The action is taken: the steps (manual then automatic), the resting state, and the
+    automated jobs to queue (the `on_enter` keys of the states entered)."""
 
     steps: tuple[Step, ...]
     state: str
-    actions: tuple[str, ...]
+    jobs: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -212,8 +213,8 @@ def decide(
             f"Can't {action} when in {label}: the automatic step after it "
             f"failed: {error}; correct the document and try again.",
         )
-    actions = tuple(key for step in steps for key in workflow.states[step.to_state].on_enter)
-    return Accepted(steps=steps, state=steps[-1].to_state, actions=actions)
+    jobs = tuple(key for step in steps for key in workflow.states[step.to_state].on_enter)
+    return Accepted(steps=steps, state=steps[-1].to_state, jobs=jobs)
 
 
 def decide_for_platform(
@@ -236,8 +237,8 @@ def decide_for_platform(
         steps = (first, *settle(workflow, winner.target, data))
     except ConditionError as error:
         return Refused(Reason.CONDITION_FAILED, f"Can't {action} when in {label}: {error}.")
-    actions = tuple(key for step in steps for key in workflow.states[step.to_state].on_enter)
-    return Accepted(steps=steps, state=steps[-1].to_state, actions=actions)
+    jobs = tuple(key for step in steps for key in workflow.states[step.to_state].on_enter)
+    return Accepted(steps=steps, state=steps[-1].to_state, jobs=jobs)
 
 
 def settle(workflow: Workflow, state: str, data: Mapping[str, Any]) -> tuple[Step, ...]:

@@ -56,14 +56,17 @@ class ConditionError(WorkflowError):
 
 
 class Reason(StrEnum):
-    """Why an action was refused; stable codes that API clients switch on."""
+    """Why a change was refused: the one vocabulary of refusals, from the rules' decisions and
+    the stores' own checks alike, exposed as is by the API (`RefusalReason`)."""
 
+    NOT_PERMITTED = "NOT_PERMITTED"
     UNKNOWN_ACTION = "UNKNOWN_ACTION"
     NOT_AVAILABLE_IN_STATE = "NOT_AVAILABLE_IN_STATE"
-    NOT_PERMITTED = "NOT_PERMITTED"
-    SELF_APPROVAL = "SELF_APPROVAL"
-    COMMENT_REQUIRED = "COMMENT_REQUIRED"
     CONDITION_FAILED = "CONDITION_FAILED"
+    COMMENT_REQUIRED = "COMMENT_REQUIRED"
+    SELF_APPROVAL = "SELF_APPROVAL"
+    QUOTA_EXCEEDED = "QUOTA_EXCEEDED"  # the organisation used its flux for the month
+    COMMENT_TOO_LONG = "COMMENT_TOO_LONG"
 
 
 @dataclass(frozen=True)

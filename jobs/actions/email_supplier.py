@@ -30,31 +30,31 @@ class EmailSupplier:
         if request is None:
             raise PermanentJobError("the purchase request is gone")
         organisation_id = context.organisation_id
-        orders = await links.targets(organisation_id, request["id"], "purchase_order")
+        orders = await links.targets(organisation_id, request.id, "purchase_order")
         if not orders:
-            raise PermanentJobError(f"{request['number']} has no purchase order to send")
-        supplier = await partner_party(organisation_id, "suppliers", request["data"].get("supplier"))
+            raise PermanentJobError(f"{request.number} has no purchase order to send")
+        supplier = await partner_party(organisation_id, "suppliers", request.data.get("supplier"))
         address = supplier.get("email")
         if not address:
             raise PermanentJobError(
-                f"supplier {request['data'].get('supplier')} has no e-mail address in catalog 'suppliers'; "
+                f"supplier {request.data.get('supplier')} has no e-mail address in catalog 'suppliers'; "
                 "add one, then retry the job"
             )
         xml = await attachments.latest(organisation_id, orders[-1], "orderx")
         page = await attachments.latest(organisation_id, orders[-1], "purchase_order_html")
-        if xml is None or page is None:
+        if xml is None or page is None or xml.content is None or page.content is None:
             raise PermanentJobError("the purchase order has no Order-X file or page to send")
-        number = xml["filename"].removesuffix(".xml")
-        organisation = context.organisation["name"]
+        number = xml.filename.removesuffix(".xml")
+        organisation = context.organisation.name
         email = Email(
             sender="",
             to=(address,),
             subject=f"Bon de commande {number} — {organisation}",
-            html=bytes(page["content"]).decode(),
+            html=page.content.decode(),
             text=f"Bonjour,\n\nVeuillez trouver ci-joint notre bon de commande {number} (Order-X).\n\n"
             f"{organisation}\n",
-            attachments=(Attachment(xml["filename"], bytes(xml["content"]), "application/xml"),),
-            message_id=message_id_for(context.job["idempotency_key"], "parapheur.invalid"),
+            attachments=(Attachment(xml.filename, xml.content, "application/xml"),),
+            message_id=message_id_for(context.job.idempotency_key, "parapheur.invalid"),
         )
         message_id = await mailer.send(email)
         return Sent(message_id=message_id, to=address, order_number=number)

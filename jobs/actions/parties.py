@@ -1,21 +1,18 @@
 """Who is on each side of a business document: the organisation and its partners, as the
 Order-X and UBL builders expect them."""
 
-import json
 from typing import Any
 
 from jobs.errors import PermanentJobError
 from models.links import catalog_entry
+from models.records import OrganisationRecord
 
 PARTY_FIELDS = ("name", "siren", "vat_number", "email", "address", "electronic_address")
 
 
-def organisation_party(organisation: dict[str, Any]) -> dict[str, Any]:
-    legal = organisation.get("legal") or {}
-    if isinstance(legal, str):
-        legal = json.loads(legal)
-    party = {"name": organisation["name"], "siren": organisation.get("siren")}
-    party.update({k: v for k, v in legal.items() if k in PARTY_FIELDS})
+def organisation_party(organisation: OrganisationRecord) -> dict[str, Any]:
+    party = {"name": organisation.name, "siren": organisation.siren}
+    party.update({k: v for k, v in organisation.legal.items() if k in PARTY_FIELDS})
     return {k: v for k, v in party.items() if v}
 
 

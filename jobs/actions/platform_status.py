@@ -7,7 +7,6 @@ transaction. A platform that is down makes the job retry with backoff, then fail
 error; the document is left as it was.
 """
 
-import json
 from typing import Any
 
 from jobs.connectors.platforms import Submission
@@ -15,13 +14,12 @@ from jobs.errors import PermanentJobError
 from jobs.execution import JobContext
 from models import platform_status
 from models.documents import transition_for_platform
+from models.errors import PlatformActionRefused
 
 
 def platform_config(context: JobContext) -> dict[str, Any]:
     """The organisation's e-invoicing platform configuration; none fails the job at once."""
-    config = context.organisation.get("einvoicing_platform")
-    if isinstance(config, str):
-        config = json.loads(config) if config else None
+    config = context.organisation.einvoicing_platform
     if not config:
         raise PermanentJobError(
             "no e-invoicing platform configured for the organisation (einvoicing_platform); "
@@ -36,23 +34,23 @@ async def follow(context: JobContext, flow_id: str, answer: Submission, *, new_f
     invoice = context.document
     assert invoice is not None
     result: dict[str, Any] = {"flow_id": flow_id, "status": answer.status, "platform_answer": answer.raw}
-    recorded = await platform_status.record(context.organisation_id, invoice["id"], flow_id, answer.status,
+    recorded = await platform_status.record(context.organisation_id, invoice.id, flow_id, answer.status,
                                             new_flow=new_flow)
     result.update(meaning=recorded.meaning.key, final=recorded.meaning.final, changed=recorded.changed)
     action = recorded.meaning.action
     if recorded.changed and action is not None:
         comment = platform_status.describe(flow_id, answer.status, recorded.meaning)
         try:
-            moved = await transition_for_platform(context.organisation_id, invoice["id"], action, comment)
-        except ValueError as refused:  # a workflow without that transition: the status is still recorded
+            moved = await transition_for_platform(context.organisation_id, invoice.id, action, comment)
+        except PlatformActionRefused as refused:  # a workflow without that transition: the status is still recorded
             result["transition_refused"] = str(refused)
         else:
-            result["state"] = moved["state"]
+            result["state"] = moved.state
     return result
 
 
 def _flow_id(context: JobContext) -> str:
-    flow_id = (context.job.get("payload") or {}).get("flow_id")
+    flow_id = context.job.payload.get("flow_id")
     if not flow_id:
         raise PermanentJobError("the poll names no flow id (payload 'flow_id'); the poller queues it with one")
     return str(flow_id)
@@ -67,5 +65,5 @@ class PollPlatformStatus:
 
     async def commit(self, context: JobContext, prepared: Submission) -> dict[str, Any]:
         assert context.document is not None
-        await platform_status.forget_earlier_polls(context.document["id"], context.job["id"])
+        await platform_status.forget_earlier_polls(context.document.id, context.job.id)
         return await follow(context, _flow_id(context), prepared)

@@ -47,10 +47,10 @@ class ConvertToUbl:
         if invoice is None:
             raise PermanentJobError("the invoice is gone")
         data = {
-            **invoice["data"],
-            "number": invoice["number"],
+            **invoice.data,
+            "number": invoice.number,
             "seller": organisation_party(context.organisation),
-            "buyer": await partner_party(context.organisation_id, "customers", invoice["data"].get("customer")),
+            "buyer": await partner_party(context.organisation_id, "customers", invoice.data.get("customer")),
         }
         # CPU-bound (and the first call compiles the EN 16931 XSLT): off the loop that serves
         # the database and, in `serve`, HTTP requests.
@@ -59,9 +59,9 @@ class ConvertToUbl:
     async def commit(self, context: JobContext, prepared: bytes) -> dict[str, Any]:
         invoice = context.document
         assert invoice is not None
-        stored = await attachments.store(context.organisation_id, invoice["id"], UBL_KIND, f"{invoice['number']}.xml",
+        stored = await attachments.store(context.organisation_id, invoice.id, UBL_KIND, f"{invoice.number}.xml",
                                          "application/xml", prepared)
-        return {"attachment_id": stored["id"], "sha256": stored["sha256"], "size": stored["size"]}
+        return {"attachment_id": stored.id, "sha256": stored.sha256, "size": stored.size}
 
 
 @dataclass(frozen=True)
@@ -76,12 +76,12 @@ class SendToPlatform:
         if invoice is None:
             raise PermanentJobError("the invoice is gone")
         config = platform_config(context)
-        ubl = await attachments.latest(context.organisation_id, invoice["id"], UBL_KIND)
-        if ubl is None:
-            raise PermanentJobError(f"{invoice['number']} has no UBL file yet; convert it first")
+        ubl = await attachments.latest(context.organisation_id, invoice.id, UBL_KIND)
+        if ubl is None or ubl.content is None:
+            raise PermanentJobError(f"{invoice.number} has no UBL file yet; convert it first")
         platform = context.services.platform_for(config)
-        submission = await platform.submit(ubl["filename"], bytes(ubl["content"]), context.job["idempotency_key"])
-        return Submitted(submission, ubl["sha256"])
+        submission = await platform.submit(ubl.filename, ubl.content, context.job.idempotency_key)
+        return Submitted(submission, ubl.sha256)
 
     async def commit(self, context: JobContext, prepared: Submitted) -> dict[str, Any]:
         submission = prepared.submission

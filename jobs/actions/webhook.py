@@ -9,7 +9,7 @@ from models.tables import WebhookEndpoint
 
 class DeliverWebhook:
     async def prepare(self, context: JobContext) -> int:
-        payload = context.job["payload"] or {}
+        payload = context.job.payload
         endpoint = await WebhookEndpoint.select().where(
             (WebhookEndpoint.id == payload.get("endpoint")) & (WebhookEndpoint.organisation == context.organisation_id)
         ).first()
@@ -20,9 +20,9 @@ class DeliverWebhook:
             raise PermanentJobError("no webhook sender configured")
         body = dict(payload["body"])
         if context.document is not None:  # numbers are given at commit: send the final one
-            body["document"] = {**body["document"], "number": context.document["number"]}
+            body["document"] = {**body["document"], "number": context.document.number}
         return await sender.deliver(
-            endpoint["url"], payload["event"], body, endpoint["secret"].encode(), context.job["idempotency_key"]
+            endpoint["url"], payload["event"], body, endpoint["secret"].encode(), context.job.idempotency_key
         )
 
     async def commit(self, context: JobContext, prepared: int) -> dict[str, Any]:

@@ -33,8 +33,8 @@ from uuid import UUID
 
 import httpx
 
-from jobs.connectors import ConnectorError, check_transport
-from jobs.connectors.addresses import (
+from jobs.connectors import ConnectorError, InsecureTransport, check_transport
+from models.addresses import (
     DestinationRefused,
     IPAddress,
     Resolver,
@@ -131,7 +131,7 @@ def request_headers(event: str, secret: bytes, delivery_id: str, timestamp: int,
 def check_url(url: str, allow_http_hosts: Iterable[str]) -> None:
     try:
         check_transport(url, allow_http_hosts, "the webhook URL")
-    except ValueError as error:
+    except InsecureTransport as error:
         raise WebhookRefused(str(error)) from None
 
 

@@ -137,7 +137,8 @@ def _platform_entries(document: dict) -> list[tuple[str | None, str]]:
 
 
 async def _chain_holds(invoice_id: int) -> bool:
-    return history.verify_chain(await history.entries_of([invoice_id])).ok
+    row = await Document.select(Document.organisation).where(Document.id == invoice_id).first()
+    return history.verify_chain(await history.entries_of(row["organisation"], [invoice_id])).ok
 
 
 async def test_platform_rejection_moves_the_invoice_to_rejected_by_platform_in_the_history(api, platform, polling):

@@ -503,7 +503,7 @@ def test_template_workflow_runs_from_draft_to_paid_queuing_conversion_then_sendi
     for state, action, target, actions in path:
         result = act(state, action)
         assert isinstance(result, Accepted), result
-        assert (result.state, result.actions) == (target, actions)
+        assert (result.state, result.jobs) == (target, actions)
     assert workflow.states["paid"].final and workflow.states["cancelled"].final
     cancelled = act("draft", "cancel")
     assert isinstance(cancelled, Accepted) and cancelled.state == "cancelled"

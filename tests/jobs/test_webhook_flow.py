@@ -10,11 +10,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from jobs.actions import ACTIONS
-from jobs.connectors.addresses import StaticResolver
 from jobs.connectors.webhooks import HttpWebhookSender, verify
 from jobs.services import Services
 from jobs.system import JobSystem
 from models import webhook_endpoints
+from models.addresses import StaticResolver
 from models.tables import WebhookEndpoint
 from tests.jobs.test_purchase_flow import FAST, until_idle
 

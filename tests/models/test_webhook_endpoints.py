@@ -2,7 +2,7 @@
 
 import pytest
 
-from jobs.connectors.addresses import StaticResolver
+from models.addresses import StaticResolver
 from models.tables import WebhookEndpoint
 from models.webhook_endpoints import EndpointRefused, register
 

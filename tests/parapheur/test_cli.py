@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from models.database import bind, engine_for
+from models.records import json_value
 from models.tables import Organisation
 from models.viewers import viewer_for_token
 
@@ -85,14 +86,13 @@ async def test_demo_reset_archives_the_previous_organisation(cli):
 
 
 async def test_platform_set_stores_a_checked_configuration(cli, tmp_path):
-    import json
 
     done = cli("platform", "set", "--org", "demo", "--directory", str(tmp_path / "outbox"))
     assert "invoices go to directory" in done.stdout
     bind(engine_for(f"sqlite:///{cli.database}"))
     row = await Organisation.select(Organisation.einvoicing_platform).where(Organisation.slug == "demo").first()
     stored = row["einvoicing_platform"]
-    assert (json.loads(stored) if isinstance(stored, str) else stored) == {
+    assert json_value(stored) == {
         "kind": "directory", "path": str(tmp_path / "outbox")}
     refused = cli("platform", "set", "--org", "demo", "--http", "https://pa.example/api", ok=False)
     assert "--http needs --api-key" in refused.stderr

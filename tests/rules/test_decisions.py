@@ -46,7 +46,7 @@ def test_submit_under_auto_approval_limit_is_approved_automatically(workflow, al
         Step("auto_approve", "Approved automatically", "service_review", "approved", automatic=True),
     )
     assert result.steps[1].actor_id is None
-    assert result.actions == ("generate_purchase_order",)
+    assert result.jobs == ("generate_purchase_order",)
 
 
 def test_submit_at_auto_approval_limit_waits_for_service_manager(workflow, alice, request_of):
@@ -54,7 +54,7 @@ def test_submit_at_auto_approval_limit_waits_for_service_manager(workflow, alice
 
     assert result.state == "service_review"
     assert [step.action for step in result.steps] == ["submit"]
-    assert result.actions == ()
+    assert result.jobs == ()
 
 
 @pytest.mark.parametrize(
@@ -74,7 +74,7 @@ def test_approve_routes_by_amount(workflow, bob, dan, gina, request_of, total, s
 
     assert result.state == expected
     assert result.steps == (Step("approve", "Approve", state, expected, actor_id=approver.user_id),)
-    assert result.actions == (("generate_purchase_order",) if expected == "approved" else ())
+    assert result.jobs == (("generate_purchase_order",) if expected == "approved" else ())
 
 
 def test_large_request_goes_through_every_review_to_closed(workflow, alice, bob, dan, gina, carl, request_of):

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from jobs.connectors import ConnectorError
+from jobs.connectors import ConnectorError, InsecureTransport
 from jobs.connectors.platforms import (
     DirectoryDrop,
     HttpPlatform,
@@ -265,7 +265,7 @@ async def test_unknown_flow_status_names_the_flow_and_the_platforms_text(fake_ap
 
 
 def test_plain_http_to_a_remote_platform_is_refused_since_it_would_leak_the_api_key():
-    with pytest.raises(ValueError, match="plain http"):
+    with pytest.raises(InsecureTransport, match="plain http"):
         HttpPlatform("http://pa.example.com/api", API_KEY)
 
 

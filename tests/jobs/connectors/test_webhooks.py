@@ -19,7 +19,6 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from jobs.connectors import ConnectorError
-from jobs.connectors.addresses import StaticResolver
 from jobs.connectors.webhooks import (
     DELIVERY_HEADER,
     EVENT_HEADER,
@@ -35,6 +34,7 @@ from jobs.connectors.webhooks import (
     sign,
     verify,
 )
+from models.addresses import StaticResolver
 from tests.jobs.conftest import UNRESOLVED_TLS_HOST
 
 SECRET = b"whsec_3f1c9a"

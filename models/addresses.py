@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
 from typing import Protocol
 
+from models.errors import ModelError
+
 IPAddress = IPv4Address | IPv6Address
 
 # Checked first: ranges Python 3.11 counts as global (fec0::/10, 64:ff9b:1::/48) or names vaguely.
@@ -40,8 +42,9 @@ _KINDS = (
 _NAT64 = ip_network("64:ff9b::/96")
 
 
-class DestinationRefused(ValueError):
-    """Raised when a host is, or resolves to, an address that is not public; the message names both."""
+class DestinationRefused(ModelError):
+    """Raised when a host is, or resolves to, an address that is not public; the message names both.
+    `retryable` tells a delivery whether asking again later may help (a name may resolve later)."""
 
     retryable = False
 

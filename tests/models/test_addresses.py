@@ -6,7 +6,7 @@ from ipaddress import ip_address
 
 import pytest
 
-from jobs.connectors.addresses import (
+from models.addresses import (
     DestinationRefused,
     HostUnresolved,
     StaticResolver,
