@@ -103,14 +103,12 @@ def _read(content: bytes) -> PdfContents | Rejected:
         if xml:
             break
     if not xml:
-        unusable = _invoice_attachments(reader)
-        if unusable:
-            return _refused(
-                Refusal.NOT_AN_INVOICE,
-                f"the PDF embeds {', '.join(unusable)} but it is not a readable Factur-X / ZUGFeRD invoice "
-                "(not well-formed XML or an unknown root element); ask the supplier for a valid file",
-            )
-        return PdfContents(None, None, _text(reader), ())
+        # factur-x skips an invoice attachment it cannot parse or classify; hand it on as it is,
+        # so the XML reading says precisely what is wrong with it (DOCTYPE, not XML, wrong root).
+        unusable = _invoice_attachment(reader)
+        if unusable is None:
+            return PdfContents(None, None, _text(reader), ())
+        name, xml = unusable
     return PdfContents(name, xml, "", tuple(_xmp_problems(reader)))
 
 
@@ -145,9 +143,12 @@ def _script(reader: PdfReader) -> str | None:
     return None
 
 
-def _invoice_attachments(reader: PdfReader) -> list[str]:
+def _invoice_attachment(reader: PdfReader) -> tuple[str, bytes] | None:
     wanted = {name for names in INVOICE_ATTACHMENTS for name in names}
-    return [attachment.name for attachment in reader.attachment_list if attachment.name.lower() in wanted]
+    for attachment in reader.attachment_list:
+        if attachment.name.lower() in wanted:
+            return attachment.name, attachment.content
+    return None
 
 
 def _text(reader: PdfReader) -> str:
