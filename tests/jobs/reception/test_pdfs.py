@@ -9,6 +9,9 @@ import pytest
 
 from jobs.reception import Received, Refusal, Rejected, ToComplete, receive
 from tests.jobs.reception.material import CII_EXAMPLES, FACTURX_PDFS, ROOT, needs_material, pdf
+from tests.jobs.reception.test_xml_input import BILLION_LAUGHS
+
+CII = "un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
 
 
 def test_truncated_pdf_is_rejected_as_truncated() -> None:
@@ -65,8 +68,13 @@ def test_embedded_cii_in_a_hand_made_pdf_is_received() -> None:
             Refusal.NOT_AN_INVOICE,
             "not a Cross Industry Invoice",
         ),
+        (
+            BILLION_LAUGHS.replace(b"oasis:names:specification:ubl:schema:xsd:Invoice-2", CII.encode()),
+            Refusal.HOSTILE,
+            "DOCTYPE",
+        ),
     ],
-    ids=["not-xml", "xxe", "ubl-in-facturx"],
+    ids=["not-xml", "xxe", "ubl-in-facturx", "billion-laughs"],
 )
 def test_embedded_invoice_xml_that_cannot_be_one_is_rejected(xml: bytes, reason: Refusal, words: str) -> None:
     outcome = receive(pdf(attachment=("factur-x.xml", xml)))
