@@ -31,5 +31,9 @@ class UpdateDocumentInput:
 class TransitionInput:
     id: strawberry.ID
     action: str
-    expected_version: int | None = None
-    comment: str | None = None
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description="The version the client showed. Send it: the action is then refused with VersionConflict "
+        "if the document changed since. Left out, the action applies to the document as it is now.",
+    )
+    comment: str | None = strawberry.field(default=None, description="At most 5,000 characters.")

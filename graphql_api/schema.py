@@ -9,7 +9,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from graphql_api.designer import DesignerMutation, DesignerQuery
+from graphql_api.designer.api import DesignerMutation, DesignerQuery
 from graphql_api.errors import MaskUnexpectedErrors
 from graphql_api.mutations import Mutation
 from graphql_api.queries import Query

@@ -1,4 +1,10 @@
-"""The pure packages stay pure: DESIGN §1 says what each may import."""
+"""The layers hold: DESIGN §1 says what each package may import, and this checks every one.
+
+The project's own packages form layers: the pure core (`form_engine`, `rules`), then `models`,
+then the services on top of it (`jobs`, `admin`), then the API (`graphql_api`, which calls the
+job system's pipelines such as reception), and `parapheur`, the composition root, above all.
+A package imports only from layers below it; the pure core imports no framework at all.
+"""
 
 import ast
 import sys
@@ -63,3 +69,34 @@ def test_import_scan_sees_every_form_of_import(tmp_path):
     )
 
     assert list(imports(sample)) == [(1, "os"), (1, "piccolo"), (2, "strawberry"), (5, "graphql")]
+
+
+PROJECT = ("form_engine", "rules", "models", "jobs", "admin", "graphql_api", "parapheur")
+MAY_IMPORT = {
+    "form_engine": {"form_engine"},
+    "rules": {"rules"},
+    "models": {"models", "form_engine", "rules"},
+    "jobs": {"jobs", "models", "form_engine", "rules"},
+    "admin": {"admin", "models", "form_engine", "rules"},
+    "graphql_api": {"graphql_api", "jobs", "models", "form_engine", "rules"},
+    "parapheur": set(PROJECT),
+}
+
+
+@pytest.mark.parametrize("package", PROJECT)
+def test_every_package_imports_only_the_layers_below_it(package):
+    violations = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in python_files(package)
+        for line, module in imports(path)
+        if module in PROJECT and module not in MAY_IMPORT[package]
+    ]
+
+    assert python_files(package), f"{package}/ has no Python files"
+    assert not violations, f"{package}/ may import only {sorted(MAY_IMPORT[package])}:\n" + "\n".join(violations)
+
+
+def test_the_layer_table_names_every_project_package():
+    packages = {path.parent.name for path in ROOT.glob("*/__init__.py")} - {"tests", "bench"}
+
+    assert packages == set(PROJECT) == set(MAY_IMPORT)

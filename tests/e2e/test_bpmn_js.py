@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from admin.bpmn import to_bpmn
+from graphql_api.designer.bpmn import to_bpmn
 from rules.definitions import parse_workflow
 from tests.e2e.conftest import ROOT, screenshot
 

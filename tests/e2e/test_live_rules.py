@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from admin.exchange import FORMAT
+from graphql_api.designer.exchange import FORMAT
 from models.templates import read_template
 from tests.e2e.conftest import ROOT, Servers, screenshot
 from tests.e2e.test_widgets import expect, pick, record, sign_in

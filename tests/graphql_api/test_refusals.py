@@ -87,6 +87,17 @@ async def test_comment_required(circuit):
     assert refused["reason"] == "COMMENT_REQUIRED"
 
 
+async def test_comment_over_the_limit_is_refused_as_too_long_and_changes_nothing(circuit):
+    document = await circuit.submitted(total_ht=800)
+
+    refused = await circuit.act("bob", document["id"], "reject", comment="x" * 5_001)
+    after = await circuit.act("bob", document["id"], "approve", expected_version=document["version"])
+
+    assert refused["reason"] == "COMMENT_TOO_LONG"
+    assert "5,001 characters" in refused["message"] and "5,000" in refused["message"]
+    assert after["__typename"] == "DocumentPayload"
+
+
 async def test_quota_exceeded_refuses_submission_and_writes_nothing(api, circuit, demo):
     await Organisation.update({Organisation.flux_quota: 1}).where(Organisation.id == demo)
     await circuit.submitted(total_ht=800)

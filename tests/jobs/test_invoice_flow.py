@@ -80,7 +80,7 @@ async def test_validated_invoice_becomes_a_clean_ubl_then_reaches_the_platform(a
     [conversion] = await until_idle()
     assert conversion["status"] == "SUCCEEDED", conversion["last_error"]
     ubl = await attachments.latest(demo, int(invoice_id), "ubl")
-    report = validate_ubl(bytes(ubl["content"]))
+    report = validate_ubl(bytes(ubl.content))
     assert report.ok and report.fatal == []
     sent = await api(ACT, {"id": invoice_id, "action": "mark_sent"}, user="erin")
     assert sent["data"]["transition"]["document"]["state"] == "sent"
@@ -89,7 +89,7 @@ async def test_validated_invoice_becomes_a_clean_ubl_then_reaches_the_platform(a
     assert submission["status"] == "SUCCEEDED", submission["last_error"]
     [flow_id] = platform.flows
     assert json.loads(submission["result"])["flow_id"] == flow_id
-    assert platform.files[flow_id] == bytes(ubl["content"])
+    assert platform.files[flow_id] == bytes(ubl.content)
     assert platform.received[0]["idempotency_key"] == submission["idempotency_key"]
 
 

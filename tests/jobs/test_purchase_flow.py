@@ -65,7 +65,7 @@ async def test_approval_generates_one_order_and_one_email(circuit, demo, job_sys
     assert order["number"].startswith("BC-") and order["state"] == "issued"
     assert await Link.count().where(Link.target == orders[0]) == 1
     xml = await attachments.latest(demo, orders[0], "orderx")
-    assert validate_order(bytes(xml["content"])) == []
+    assert validate_order(bytes(xml.content)) == []
     messages = smtp_server.inbox.messages
     assert len(messages) == 1
     message = messages[0]
@@ -74,7 +74,7 @@ async def test_approval_generates_one_order_and_one_email(circuit, demo, job_sys
     assert message["Message-ID"] == json.loads(jobs[1]["result"])["message_id"]
     attached = [part for part in message.iter_attachments()]
     assert [part.get_filename() for part in attached] == [f"{order['number']}.xml"]
-    assert attached[0].get_content() in (bytes(xml["content"]), bytes(xml["content"]).decode())
+    assert attached[0].get_content() in (bytes(xml.content), bytes(xml.content).decode())
 
 
 async def test_document_jobs_and_links_are_visible_through_the_api(api, circuit, demo, job_system):

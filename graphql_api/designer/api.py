@@ -8,10 +8,10 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from admin.bpmn import to_bpmn
-from admin.exchange import ExchangeError, export_type, import_type
-from admin.versions import diff_versions
 from form_engine.screens import compile_screen
+from graphql_api.designer.bpmn import to_bpmn
+from graphql_api.designer.exchange import ExchangeError, export_type, import_type
+from graphql_api.designer.versions import diff_versions
 from graphql_api.errors import ApiError, Forbidden, NotFoundError
 from graphql_api.types import DocumentType
 from models import drafts

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from admin.versions import diff_versions, migration_blockers
+from graphql_api.designer.versions import diff_versions, migration_blockers
 from models.document_types import PublishedVersion
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "ui-schemas" / "purchase_request"
+TEMPLATE = Path(__file__).resolve().parents[3] / "ui-schemas" / "purchase_request"
 
 
 def version() -> dict:

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from admin.exchange import FORMAT, MAX_BYTES, ExchangeError, export_type, import_type, parse_exported
+from graphql_api.designer.exchange import FORMAT, MAX_BYTES, ExchangeError, export_type, import_type, parse_exported
 from models.document_types import DefinitionRejected, current_versions
 from models.tables import Catalog, CatalogEntry, Organisation, Role
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from admin.bpmn import BPMN_NS, CEL_LANGUAGE, to_bpmn
+from graphql_api.designer.bpmn import BPMN_NS, CEL_LANGUAGE, to_bpmn
 from rules.errors import WorkflowError
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "ui-schemas"
+TEMPLATES_DIR = Path(__file__).resolve().parents[3] / "ui-schemas"
 TEMPLATES = sorted(path.parent.name for path in TEMPLATES_DIR.glob("*/workflow.json"))
 NS = {"bpmn": BPMN_NS, "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
       "dc": "http://www.omg.org/spec/DD/20100524/DC", "di": "http://www.omg.org/spec/DD/20100524/DI"}
