@@ -149,3 +149,18 @@ def label(code: str) -> str:
     """The French label of an official code; an unofficial code is shown as itself."""
     found = BY_CODE.get(code)
     return found.label if found else f"Statut {code} (inconnu)"
+
+
+# The AFNOR Flow Service's acknowledgement of a file (did the platform take it), which is not
+# a lifecycle status: it never moves the invoice. `Ok` and `Error` end the polling of the flow;
+# lifecycle statuses then arrive as CDAR flows of their own (`Error`: a 213 or 501 follows).
+ACKNOWLEDGEMENTS: dict[str, Meaning] = {
+    "pending": Meaning("acknowledgement_pending"),
+    "ok": Meaning("acknowledged", final=True),
+    "error": Meaning("acknowledgement_error", final=True),
+}
+
+
+def acknowledgement(status: str) -> Meaning:
+    """The meaning of a flow's acknowledgement status; `UNKNOWN` for a word the API does not define."""
+    return ACKNOWLEDGEMENTS.get(_folded(status), UNKNOWN)

@@ -5,7 +5,19 @@ from pathlib import Path
 
 import pytest
 
-from rules.lifecycle import BY_CODE, CANCELLED, LIFECYCLE, PAID, REFUSED, REJECTED, UNKNOWN, Sender, label, meaning
+from rules.lifecycle import (
+    BY_CODE,
+    CANCELLED,
+    LIFECYCLE,
+    PAID,
+    REFUSED,
+    REJECTED,
+    UNKNOWN,
+    Sender,
+    acknowledgement,
+    label,
+    meaning,
+)
 
 RULES = Path(__file__).parents[2] / "jobs" / "cdar_schemas" / "BR-FR-CDV-Schematron-CDAR.xslt"
 
@@ -60,3 +72,11 @@ def test_a_status_in_no_table_is_unknown_and_polled_on():
     assert meaning("Quarantaine") == UNKNOWN
     assert meaning("999") == UNKNOWN
     assert not UNKNOWN.final and UNKNOWN.action is None
+
+
+@pytest.mark.parametrize("status, key, final", [("Pending", "acknowledgement_pending", False),
+                                                ("Ok", "acknowledged", True), ("Error", "acknowledgement_error", True)])
+def test_an_acknowledgement_ends_polling_at_most_and_never_names_a_workflow_action(status, key, final):
+    found = acknowledgement(status)
+
+    assert (found.key, found.final, found.action) == (key, final, None)
