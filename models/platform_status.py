@@ -86,15 +86,25 @@ async def record(
     Polling goes on while the status is not final. `found` overrides the lifecycle meaning of
     `status` (an acknowledgement is not a lifecycle status: `rules.lifecycle.acknowledgement`)."""
     row = await _locked(organisation_id, document_id)
+    acknowledged = found is not None
     found = found or meaning(status)
     previous = _json(row["platform_status"]) or {}
     same_flow = previous.get("flow_id") == flow_id
     if (same_flow and previous.get("status") == status) or not (same_flow or new_flow):
         return Recorded(False, found, row)
     now = datetime.now(UTC)
-    current = {"flow_id": flow_id, "status": status, "meaning": found.key, "final": found.final,
-               "state": row["state"], "at": now.isoformat(), "lifecycle": previous.get("lifecycle", [])}
-    row = await _write(organisation_id, row, current, not found.final, describe(flow_id, status, found), now)
+    if acknowledged and previous.get("lifecycle"):
+        # A lifecycle status came first (a poll answered late): it stays what the document shows.
+        if previous.get("acknowledgement") == status:
+            return Recorded(False, found, row)
+        current = {**previous, "acknowledgement": status}
+        polling = bool(row["platform_polling"]) and not found.final
+    else:
+        current = {"flow_id": flow_id, "status": status, "meaning": found.key, "final": found.final,
+                   "state": row["state"], "at": now.isoformat(), "lifecycle": previous.get("lifecycle", []),
+                   "acknowledgement": status if acknowledged else previous.get("acknowledgement")}
+        polling = not found.final
+    row = await _write(organisation_id, row, current, polling, describe(flow_id, status, found), now)
     return Recorded(True, found, row)
 
 

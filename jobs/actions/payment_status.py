@@ -70,7 +70,7 @@ class SendPaymentStatus:
             code=PAID, invoice_number=number, invoice_issue_date=date.fromisoformat(data["issue_date"]),
             seller=cdar.Party(seller["siren"], seller.get("name", ""), seller.get("electronic_address", "")),
             buyer=cdar.Party(buyer["siren"], buyer.get("name", ""), buyer.get("electronic_address", "")),
-            payments=payments(data, number),
+            payments=payments({**data, "number": number, "seller": seller, "buyer": buyer}, number),
         )
         xml = cdar.build(message)
         platform = context.services.platform_for(platform_config(context))
