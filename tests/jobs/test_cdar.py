@@ -107,3 +107,11 @@ def test_a_received_cdar_failing_the_xsd_is_refused_naming_the_line():
 
     with pytest.raises(CdarError, match=r"fails the CDAR XSD .*line \d+"):
         cdar.parse(xml)
+
+
+def test_a_received_status_with_an_unofficial_code_is_read_not_refused():
+    # BR-FR-CDV-CL-06 is a warning: platforms may agree on further codes between them.
+    xml = cdar.build(status("205")).replace(b"<ram:ProcessConditionCode>205<", b"<ram:ProcessConditionCode>299<")
+
+    assert cdar.parse(xml).code == "299"
+    assert {v.rule for v in cdar.validate(xml).violations} == {"BR-FR-CDV-CL-06_MDT-105"}

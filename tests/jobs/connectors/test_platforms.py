@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from jobs.connectors import ConnectorError
@@ -293,12 +294,15 @@ def test_api_key_is_kept_out_of_the_platforms_repr():
     assert API_KEY not in repr(HttpPlatform("https://pa.example.com/api", API_KEY))
 
 
-def test_the_stub_checks_requests_against_the_openapi_file():
+async def test_the_stub_refuses_and_lists_a_submission_the_openapi_file_does_not_allow():
     api = AfnorPlatform()
-    from openapi_core.testing import MockRequest
+    info = json.dumps({"name": "FA.xml", "flowSyntax": "PDF"}).encode()  # not a FlowSyntax
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api.app()), base_url="http://127.0.0.1") as client:
+        answer = await client.post(PREFIX + "/v1/flows", headers={"Authorization": f"Bearer {API_KEY}"},
+                                   files={"flowInfo": (None, info, "application/json"), "file": ("FA.xml", UBL)})
 
-    bad = MockRequest("http://127.0.0.1", "post", PREFIX + "/v1/flows/search", data=json.dumps({"limit": 500}).encode())
-    assert list(api._openapi.iter_request_errors(bad))  # no `where`, limit above 100
+    assert answer.status_code == 400 and "'PDF' is not one of" in answer.json()["errorMessage"]
+    assert len(api.violations) == 1 and api.flows == {}
 
 
 # --- directory drop -----------------------------------------------------------------------------
