@@ -1,10 +1,10 @@
 """The platform status poller: beside the relay in every `serve` and `worker` process.
 
 Every few seconds it queues a `poll_platform_status` outbox job for each invoice whose
-platform status is not final yet, and a `fetch_received_flows` job per organisation with a
-platform (the statuses and invoices it received), at most one per document and slot of
-`platform_poll_seconds` (the idempotency key holds the slot, so any number of processes
-queue it once); the job itself then runs like every other, with its claims and retries.
+platform status is not final yet (at most one per document and slot of `platform_poll_seconds`)
+and a `fetch_received_flows` job per organisation with a platform (one per slot): the
+idempotency key holds the slot, so any number of processes queue each once; the jobs then run
+like every other, with their claims and retries.
 """
 
 import asyncio
