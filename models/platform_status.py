@@ -10,14 +10,17 @@ keeps only the latest succeeded one.
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from typing import Any
 
 from models.changes import Change, apply, lock
+from models.document_types import PublishedVersion
 from models.jobs import PENDING, RUNNING, SUCCEEDED
 from models.records import DocumentRecord, json_value
 from models.tables import Document, OutboxJob
 from rules.decisions import Step
-from rules.lifecycle import Meaning, meaning
+from rules.lifecycle import UNKNOWN, UNKNOWN_GIVE_UP_SLOTS, Meaning, label, meaning
 
 POLL_ACTION = "poll_platform_status"
 STATUS_ACTION = "platform_status"
@@ -36,8 +39,18 @@ def describe(flow_id: str, status: str, found: Meaning) -> str:
     return f"e-invoicing platform, flow {flow_id}: {status} ({found.key}{', final' if found.final else ''})"
 
 
+async def _write(document: DocumentRecord, pinned: PublishedVersion, current: dict[str, Any], polling: bool,
+                 comment: str, now: datetime) -> DocumentRecord:
+    """The document's new platform status, through the one write path (version, history entry,
+    webhook event; no tasks, since neither its state nor its data changes)."""
+    step = Step(STATUS_ACTION, "Platform status", document.state, document.state, automatic=True, comment=comment)
+    change = Change(steps=[step], platform_status=current, platform_polling=polling)
+    return await apply(document, pinned, change, actor=None, now=now)
+
+
 async def record(
-    organisation_id: int, document_id: int, flow_id: str, status: str, *, new_flow: bool = False
+    organisation_id: int, document_id: int, flow_id: str, status: str, *, new_flow: bool = False,
+    found: Meaning | None = None,
 ) -> Recorded:
     """Store the flow's status on the document, inside the caller's transaction.
 
@@ -45,20 +58,86 @@ async def record(
     document's version, adds a `platform_status` history entry (no actor: the platform) and the
     webhook event; the same status again writes nothing, and so does the status of a flow the
     document no longer follows (a poll queued before the invoice was corrected and sent again).
-    Polling goes on while the status is not final."""
-    document, pinned = await lock(organisation_id, document_id)
-    found = meaning(status)
-    previous = document.platform_status or {}
+    Polling goes on while the status is not final. `found` overrides the lifecycle meaning of
+    `status` (an acknowledgement is not a lifecycle status: `rules.lifecycle.acknowledgement`)."""
+    row, pinned = await lock(organisation_id, document_id)
+    acknowledged = found is not None
+    found = found or meaning(status)
+    previous = row.platform_status or {}
     same_flow = previous.get("flow_id") == flow_id
     if (same_flow and previous.get("status") == status) or not (same_flow or new_flow):
-        return Recorded(False, found, document)
+        return Recorded(False, found, row)
     now = datetime.now(UTC)
-    current = {"flow_id": flow_id, "status": status, "meaning": found.key, "final": found.final,
-               "state": document.state, "at": now.isoformat()}
-    step = Step(STATUS_ACTION, "Platform status", document.state, document.state, automatic=True,
-                comment=describe(flow_id, status, found))
-    change = Change(steps=[step], platform_status=current, platform_polling=not found.final)
-    return Recorded(True, found, await apply(document, pinned, change, actor=None, now=now))
+    if acknowledged and previous.get("lifecycle"):
+        # A lifecycle status came first (a poll answered late): it stays what the document shows.
+        if previous.get("acknowledgement") == status:
+            return Recorded(False, found, row)
+        current = {**previous, "acknowledgement": status}
+        polling = row.platform_polling and not found.final
+    else:
+        current = {"flow_id": flow_id, "status": status, "meaning": found.key, "final": found.final,
+                   "state": row.state, "at": now.isoformat(), "lifecycle": previous.get("lifecycle", []),
+                   "acknowledgement": status if acknowledged else previous.get("acknowledgement")}
+        polling = not found.final
+    row = await _write(row, pinned, current, polling, describe(flow_id, status, found), now)
+    return Recorded(True, found, row)
+
+
+# --- lifecycle statuses sent and received (CDAR) ------------------------------------------------
+
+
+class Direction(Enum):
+    SENT = "SENT"  # we emitted it (a 212 Encaissée when the invoice is marked paid)
+    RECEIVED = "RECEIVED"  # the platform delivered it (a 210 Refusée from the buyer, a 213 Rejetée…)
+
+
+@dataclass(frozen=True)
+class LifecycleEntry:
+    """One lifecycle status about an invoice, as `Document.lifecycle` lists them."""
+
+    code: str
+    label: str
+    at: datetime
+    direction: Direction
+    reason: str = ""
+    flow_id: str = ""
+
+
+def lifecycle(document: DocumentRecord) -> list[LifecycleEntry]:
+    """Every lifecycle status sent and received about the document, oldest first."""
+    status = document.platform_status or {}
+    return sorted(
+        (LifecycleEntry(item["code"], label(item["code"]), datetime.fromisoformat(item["at"]),
+                        Direction(item["direction"]), item.get("reason", ""), item.get("flow_id", ""))
+         for item in status.get("lifecycle", [])),
+        key=lambda entry: entry.at,
+    )
+
+
+async def record_lifecycle(organisation_id: int, document_id: int, entry: LifecycleEntry) -> Recorded:
+    """Add a status sent or received to the document, inside the caller's transaction: the
+    platform status shows it, the history says it, and a final one ends the polling. The same
+    status flow twice (a re-run job) writes nothing. The flow the invoice was sent in stays the
+    followed one: a status flow is about it, not a replacement."""
+    row, pinned = await lock(organisation_id, document_id)
+    found = meaning(entry.code)
+    previous = row.platform_status or {}
+    entries = list(previous.get("lifecycle", []))
+    if entry.flow_id and any(item.get("flow_id") == entry.flow_id for item in entries):
+        return Recorded(False, found, row)
+    entries.append({"code": entry.code, "at": entry.at.isoformat(), "direction": entry.direction.value,
+                    "reason": entry.reason, "flow_id": entry.flow_id})
+    now = datetime.now(UTC)
+    status = f"{entry.code} {label(entry.code)}"
+    current = {**previous, "flow_id": previous.get("flow_id") or entry.flow_id, "status": status,
+               "meaning": found.key, "final": found.final, "state": row.state, "at": now.isoformat(),
+               "lifecycle": entries}
+    said = "sent" if entry.direction is Direction.SENT else "received"
+    comment = (f"e-invoicing platform, status {said} in flow {entry.flow_id}: {status} ({found.key}"
+               f"{', final' if found.final else ''})" + (f"; reason: {entry.reason}" if entry.reason else ""))
+    polling = row.platform_polling and not found.final
+    row = await _write(row, pinned, current, polling, comment, now)
+    return Recorded(True, found, row)
 
 
 async def queue_polls(now: datetime, every: float) -> int:
@@ -85,7 +164,7 @@ async def queue_polls(now: datetime, every: float) -> int:
     jobs = []
     for row in polled:
         status = json_value(row["platform_status"]) or {}
-        if row["state"] != status.get("state"):
+        if row["state"] != status.get("state") or _given_up(status, now, every):
             await Document.update({Document.platform_polling: False}).where(
                 (Document.id == row["id"]) & (Document.version == row["version"])
             )  # unless it changed since: then the next tick looks again
@@ -102,6 +181,14 @@ async def queue_polls(now: datetime, every: float) -> int:
     inserted = await OutboxJob.insert(*jobs).on_conflict(action="DO NOTHING").returning(OutboxJob.id)
     return len(inserted)
 
+
+
+def _given_up(status: dict[str, Any], now: datetime, every: float) -> bool:
+    """A status nobody knows that has not changed for `UNKNOWN_GIVE_UP_SLOTS` slots: stop asking
+    (it is recorded; a received status flow can still move the invoice)."""
+    if status.get("meaning") != UNKNOWN.key or not status.get("at"):
+        return False
+    return now - datetime.fromisoformat(status["at"]) > timedelta(seconds=every * UNKNOWN_GIVE_UP_SLOTS)
 
 
 async def forget_earlier_polls(document_id: int, job_id: int) -> None:

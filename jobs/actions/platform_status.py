@@ -15,6 +15,7 @@ from jobs.execution import JobContext
 from models import platform_status
 from models.documents import transition_for_platform
 from models.errors import PlatformActionRefused
+from rules.lifecycle import acknowledgement
 
 
 def platform_config(context: JobContext) -> dict[str, Any]:
@@ -34,19 +35,27 @@ async def follow(context: JobContext, flow_id: str, answer: Submission, *, new_f
     invoice = context.document
     assert invoice is not None
     result: dict[str, Any] = {"flow_id": flow_id, "status": answer.status, "platform_answer": answer.raw}
+    # An acknowledgement (did the platform take the file) is recorded, never taken as a status.
+    found = None if answer.lifecycle else acknowledgement(answer.status)
     recorded = await platform_status.record(context.organisation_id, invoice.id, flow_id, answer.status,
-                                            new_flow=new_flow)
+                                            new_flow=new_flow, found=found)
     result.update(meaning=recorded.meaning.key, final=recorded.meaning.final, changed=recorded.changed)
-    action = recorded.meaning.action
-    if recorded.changed and action is not None:
+    if recorded.changed:
         comment = platform_status.describe(flow_id, answer.status, recorded.meaning)
-        try:
-            moved = await transition_for_platform(context.organisation_id, invoice.id, action, comment)
-        except PlatformActionRefused as refused:  # a workflow without that transition: the status is still recorded
-            result["transition_refused"] = str(refused)
-        else:
-            result["state"] = moved.state
+        result.update(await take_action(context.organisation_id, invoice.id, recorded.meaning.action, comment))
     return result
+
+
+async def take_action(organisation_id: int, document_id: int, action: str | None, comment: str) -> dict[str, Any]:
+    """The workflow action a final status means, taken as the platform; a workflow without that
+    transition from the current state refuses it, and the status stays recorded all the same."""
+    if action is None:
+        return {}
+    try:
+        moved = await transition_for_platform(organisation_id, document_id, action, comment)
+    except PlatformActionRefused as refused:
+        return {"transition_refused": str(refused)}
+    return {"state": moved.state}
 
 
 def _flow_id(context: JobContext) -> str:

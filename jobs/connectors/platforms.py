@@ -1,10 +1,18 @@
 """E-invoicing platforms (French 2026 reform: approved platforms, "PA", formerly PDP).
 
-The `Platform` seam takes a UBL file and returns the platform's flow id and status. Two real
-implementations: `HttpPlatform` for a platform's REST API, `DirectoryDrop` for platforms that
-collect files from a folder; `InMemoryPlatform` for tests. Resubmitting with the same
-idempotency key returns the flow of the first submission instead of creating a second one
-(the HTTP platform is trusted to honour the `Idempotency-Key` header).
+The `Platform` seam submits a flow (a UBL invoice, a CDAR status) and returns the platform's
+flow id and status, and lists the flows the organisation received (supplier invoices, CDAR
+statuses about our invoices) since a cursor, whose bytes `download` fetches when the caller
+wants them. Two real implementations: `HttpPlatform` for the AFNOR XP Z12-013 Flow Service
+1.3.0 API, `DirectoryDrop` for platforms that collect files from a folder and drop received ones
+in another; `InMemoryPlatform` for tests. Resubmitting with the same idempotency key returns the
+flow of the first submission instead of creating a second one.
+
+Statuses versus acknowledgements: the AFNOR API answers a flow's *acknowledgement* (Pending, Ok,
+Error: did the platform take the file), never its lifecycle status; lifecycle statuses arrive as
+CDAR flows of their own. A `Submission` says which it carries (`lifecycle`), so only lifecycle
+statuses move an invoice. Received flows are found by polling `POST /v1/flows/search`; the
+API's webhooks (`/v1/webhooks`) are not used yet.
 """
 
 from __future__ import annotations
@@ -12,11 +20,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import itertools
+import json
 import os
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -44,20 +54,64 @@ class PlatformUnavailable(PlatformError):
 
 @dataclass(frozen=True)
 class Submission:
-    """A flow as the platform sees it; `raw` is the platform's own answer, kept for the job's record."""
+    """A flow as the platform sees it; `raw` is the platform's own answer, kept for the job's record.
+
+    `lifecycle` is False when `status` is only the platform's acknowledgement of the file
+    (AFNOR `Pending`/`Ok`/`Error`), which must never move the invoice."""
 
     flow_id: str
     status: str
     raw: dict[str, Any]
+    lifecycle: bool = True
+
+
+class FlowKind(Enum):
+    """What a received flow carries: an invoice from a supplier, a lifecycle status, or something else."""
+
+    INVOICE = "invoice"
+    STATUS = "status"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class ReceivedFlow:
+    """A flow the organisation received; its bytes come from `Platform.download(flow_id)`."""
+
+    flow_id: str
+    kind: FlowKind
+    syntax: str
+    name: str
+    updated_at: str = ""
+
+
+@dataclass(frozen=True)
+class Received:
+    """One page of received flows; pass `cursor` to the next call, which then lists only newer
+    ones; `more` is True when the platform holds further flows right now."""
+
+    flows: tuple[ReceivedFlow, ...]
+    cursor: str | None
+    more: bool = False
+
+
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 
 
 class Platform(Protocol):
-    async def submit(self, filename: str, content: bytes, idempotency_key: str) -> Submission:
-        """Hand a UBL invoice to the platform; the same key never creates a second flow."""
+    async def submit(self, filename: str, content: bytes, idempotency_key: str, *, syntax: str = "UBL") -> Submission:
+        """Hand a flow (UBL invoice, CDAR status) to the platform; the same key never creates a second flow."""
         ...
 
     async def status(self, flow_id: str) -> Submission:
-        """The platform's current status for a flow returned by `submit`."""
+        """The platform's current status (or acknowledgement) for a flow returned by `submit`."""
+        ...
+
+    async def received(self, cursor: str | None) -> Received:
+        """Flows received by the organisation after `cursor` (None: from the start), oldest first."""
+        ...
+
+    async def download(self, flow_id: str) -> bytes:
+        """The original file of a received flow (at most `MAX_DOWNLOAD_BYTES`)."""
         ...
 
 
@@ -66,11 +120,38 @@ class Platform(Protocol):
 RETRYABLE_STATUSES = frozenset({408, 425, 429})
 
 
+PROFILES = {"UBL": "CIUS", "CII": "CIUS", "Factur-X": "CIUS"}  # CDAR flows carry no profile
+STATUS_FLOW_TYPES = frozenset({"CustomerInvoiceLC", "SupplierInvoiceLC", "StateCustomerInvoiceLC",
+                               "StateSupplierInvoiceLC"})
+TRACKING_ID_LENGTH = 64  # NotOnlyUuid maxLength
+
+
+def tracking_id(idempotency_key: str) -> str:
+    """Our idempotency key as the flow's `trackingId` (at most 64 characters: long keys are hashed)."""
+    if len(idempotency_key) <= TRACKING_ID_LENGTH:
+        return idempotency_key
+    return f"{idempotency_key[:31]}-{hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]}"
+
+
+def flow_kind(flow: Mapping[str, Any]) -> FlowKind:
+    if flow.get("flowSyntax") == "CDAR" or flow.get("flowType") in STATUS_FLOW_TYPES:
+        return FlowKind.STATUS
+    if flow.get("flowType") == "SupplierInvoice" or flow.get("flowSyntax") in PROFILES:
+        return FlowKind.INVOICE
+    return FlowKind.OTHER
+
+
 class HttpPlatform:
-    """A platform's REST API: `POST {base}/flows` (multipart) and `GET {base}/flows/{flowId}`."""
+    """A platform's AFNOR XP Z12-013 Flow Service API (1.3.0), `base_url` being its server URL
+    (`https://api.flow.example.com/flow-service`, before `/v1`).
+
+    Idempotency: the key becomes the flow's `trackingId`; `submit` first searches for a flow
+    with that tracking id, so a retried submission finds the first one (the API has no
+    idempotency header; ours is sent too, for platforms that honour it)."""
 
     def __init__(
-        self, base_url: str, api_key: str, timeout: float = 30.0, *, allow_http_hosts: Iterable[str] = ()
+        self, base_url: str, api_key: str, timeout: float = 30.0, *, allow_http_hosts: Iterable[str] = (),
+        organization_id: str | None = None, processing_rule: str = "B2B", page_size: int = 50,
     ) -> None:
         check_transport(base_url, allow_http_hosts, "the platform URL")
         if not api_key:
@@ -78,29 +159,108 @@ class HttpPlatform:
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key
         self.timeout = timeout
+        self.organization_id = organization_id
+        self.processing_rule = processing_rule
+        self.page_size = page_size
 
     def __repr__(self) -> str:
         return f"HttpPlatform({self.base_url!r})"
 
-    async def submit(self, filename: str, content: bytes, idempotency_key: str) -> Submission:
+    async def submit(self, filename: str, content: bytes, idempotency_key: str, *, syntax: str = "UBL") -> Submission:
         what = f"submitting {filename!r} to {self.base_url}"
+        tracking = tracking_id(idempotency_key)
+        earlier = await self._search({"trackingId": tracking}, None, what, limit=1)
+        if earlier.get("results"):
+            first = earlier["results"][0]
+            return self._acknowledgement(first, what, str(first.get("flowId") or ""))
+        info = {"trackingId": tracking, "name": filename[:255], "flowSyntax": syntax,
+                "processingRule": self.processing_rule, "sha256": hashlib.sha256(content).hexdigest()}
+        if syntax in PROFILES:
+            info["flowProfile"] = PROFILES[syntax]
         response = await self._request(
-            "POST",
-            "/flows",
-            what,
-            headers={"Idempotency-Key": idempotency_key},
-            files={"file": (filename, content, "application/xml")},
-            data={"flowSyntax": "UBL", "processingRule": "B2B"},
+            "POST", "/v1/flows", what, headers={"Idempotency-Key": idempotency_key},
+            files={"flowInfo": (None, json.dumps(info).encode(), "application/json"),
+                   "file": (filename, content, "application/pdf" if syntax == "Factur-X" else "application/xml")},
         )
-        return self._submission(response, what)
+        answer = self._json(response, what)
+        if not answer.get("flowId"):
+            raise PlatformUnavailable(f"{what}: the platform answered HTTP {response.status_code} without a flowId "
+                                      f"({response.text[:200]!r}); check that the URL points at the flow service")
+        return Submission(str(answer["flowId"]), "Pending", answer, lifecycle=False)
 
     async def status(self, flow_id: str) -> Submission:
         what = f"asking {self.base_url} for the status of flow {flow_id!r}"
-        response = await self._request("GET", f"/flows/{quote(flow_id, safe='')}", what)
-        return self._submission(response, what, flow_id)
+        response = await self._request("GET", f"/v1/flows/{quote(flow_id, safe='')}", what)
+        return self._acknowledgement(self._json(response, what), what, flow_id)
 
-    async def _request(self, method: str, path: str, what: str, **options: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self._api_key}", "Accept": "application/json"}
+    async def received(self, cursor: str | None) -> Received:
+        """Search `flowDirection: In`. Our cursor is the API's `nextCursor` while pages remain
+        (`c:` prefix), else the newest `updatedAt` seen (`t:`), sent as `updatedAfter`."""
+        what = f"listing the flows received on {self.base_url}"
+        where: dict[str, Any] = {"flowDirection": ["In"]}
+        api_cursor = None
+        if cursor and cursor.startswith("c:"):
+            api_cursor = cursor[2:]
+        elif cursor and cursor.startswith("t:"):
+            where["updatedAfter"] = cursor[2:]
+        answer = await self._search(where, api_cursor, what, limit=self.page_size)
+        results = answer.get("results") or []
+        if not isinstance(results, list):
+            raise PlatformUnavailable(f"{what}: 'results' is not a list ({str(results)[:200]!r})")
+        flows = []
+        for item in results:
+            if not isinstance(item, dict) or not item.get("flowId"):
+                raise PlatformUnavailable(f"{what}: a result has no flowId ({str(item)[:200]!r})")
+            flows.append(ReceivedFlow(str(item["flowId"]), flow_kind(item), str(item.get("flowSyntax", "")),
+                                      str(item.get("name", "")), str(item.get("updatedAt", ""))))
+        latest = max((flow.updated_at for flow in flows if flow.updated_at), default=None)
+        if answer.get("nextCursor"):
+            return Received(tuple(flows), "c:" + str(answer["nextCursor"]), more=True)
+        if latest is None and cursor and cursor.startswith("t:"):
+            latest = cursor[2:]
+        return Received(tuple(flows), f"t:{latest}" if latest else cursor if cursor else None)
+
+    async def download(self, flow_id: str) -> bytes:
+        what = f"downloading received flow {flow_id!r} from {self.base_url}"
+        response = await self._request("GET", f"/v1/flows/{quote(flow_id, safe='')}", what,
+                                       params={"docType": "Original"}, accept="application/octet-stream")
+        if len(response.content) > MAX_DOWNLOAD_BYTES:
+            raise PlatformRejected(
+                f"{what}: {len(response.content)} bytes, more than the {MAX_DOWNLOAD_BYTES} accepted")
+        return response.content
+
+    async def _search(self, where: dict[str, Any], cursor: str | None, what: str, *, limit: int) -> dict[str, Any]:
+        body: dict[str, Any] = {"limit": limit, "where": where}
+        if cursor:
+            body["cursor"] = cursor
+        return self._json(await self._request("POST", "/v1/flows/search", what, json=body), what)
+
+    def _acknowledgement(self, flow: dict[str, Any], what: str, flow_id: str) -> Submission:
+        acknowledgement = flow.get("acknowledgement")
+        status = acknowledgement.get("status") if isinstance(acknowledgement, dict) else None
+        if not isinstance(status, str):
+            raise PlatformUnavailable(f"{what}: the platform's flow has no acknowledgement status "
+                                      f"({str(flow)[:200]!r}); check that the URL points at the flow service")
+        return Submission(str(flow.get("flowId") or flow_id), status, flow, lifecycle=False)
+
+    @staticmethod
+    def _json(response: httpx.Response, what: str) -> dict[str, Any]:
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
+            raise PlatformUnavailable(
+                f"{what}: the platform answered HTTP {response.status_code} without a JSON object "
+                f"({response.text[:200]!r}); check that the URL points at the flow service"
+            )
+        return answer
+
+    async def _request(self, method: str, path: str, what: str, *, accept: str = "application/json",
+                       **options: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self._api_key}", "Accept": accept, "Request-Id": str(uuid.uuid4())}
+        if self.organization_id:
+            headers["Organization-Id"] = self.organization_id
         headers.update(options.pop("headers", {}))
         try:
             async with httpx.AsyncClient(timeout=self.timeout, follow_redirects=False) as client:
@@ -121,19 +281,6 @@ class HttpPlatform:
         hint = HINTS.get(response.status_code, "")
         raise PlatformRejected(f"{what}: the platform refused it (HTTP {response.status_code}{hint}): {detail}")
 
-    @staticmethod
-    def _submission(response: httpx.Response, what: str, flow_id: str | None = None) -> Submission:
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = None
-        if not isinstance(answer, dict) or not (answer.get("flowId") or flow_id) or "status" not in answer:
-            raise PlatformUnavailable(
-                f"{what}: the platform answered HTTP {response.status_code} without a JSON flowId and status "
-                f"({response.text[:200]!r}); check that the URL points at the flows API"
-            )
-        return Submission(flow_id=str(answer.get("flowId") or flow_id), status=str(answer["status"]), raw=answer)
-
 
 HINTS = {
     401: "; check the API key",
@@ -144,13 +291,15 @@ HINTS = {
 
 
 def error_text(response: httpx.Response) -> str:
-    """The platform's own explanation: `message`/`error`/`detail` fields or an `errors` list, else the body."""
+    """The platform's own explanation: the AFNOR `errorCode`/`errorMessage`/`details`, other APIs'
+    `message`/`error`/`detail` fields or an `errors` list, else the body."""
     try:
         body = response.json()
     except ValueError:
         return response.text[:500] or response.reason_phrase
     if isinstance(body, dict):
-        parts = [str(body[key]) for key in ("title", "error", "message", "detail") if body.get(key)]
+        keys = ("errorCode", "errorMessage", "title", "error", "message", "detail", "details")
+        parts = [str(body[key]) for key in keys if body.get(key)]
         for item in body.get("errors") or []:
             if isinstance(item, dict):
                 parts.append(" ".join(str(item[key]) for key in ("code", "message", "path") if item.get(key)))
@@ -165,6 +314,7 @@ def error_text(response: httpx.Response) -> str:
 
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,150}")
 FLOW_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,170}\.xml")
+FLOW_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}")
 
 
 def drop_name(idempotency_key: str) -> str:
@@ -186,14 +336,63 @@ class DirectoryDrop:
     file writes it again: the job system must not resubmit a job it recorded as done.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], inbox: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path)
+        self.inbox = Path(inbox) if inbox else None
 
     def __repr__(self) -> str:
         return f"DirectoryDrop({str(self.path)!r})"
 
-    async def submit(self, filename: str, content: bytes, idempotency_key: str) -> Submission:
+    async def submit(self, filename: str, content: bytes, idempotency_key: str, *, syntax: str = "UBL") -> Submission:
         return await asyncio.to_thread(self._write, drop_name(idempotency_key), content)
+
+    async def received(self, cursor: str | None) -> Received:
+        """Files the platform dropped in `inbox`, by name after `cursor` (the last name listed);
+        the platform is expected to name them in arrival order. Temporary `.` files are skipped."""
+        if self.inbox is None:
+            return Received((), cursor)
+        return await asyncio.to_thread(self._list, cursor)
+
+    async def download(self, flow_id: str) -> bytes:
+        if self.inbox is None or not FLOW_NAME.fullmatch(flow_id):
+            raise PlatformRejected(f"{flow_id!r} is not a received flow of {self!r}")
+        target = self.inbox / flow_id
+        try:
+            size = await asyncio.to_thread(lambda: target.stat().st_size)
+            if size > MAX_DOWNLOAD_BYTES:
+                raise PlatformRejected(f"{target}: {size} bytes, more than the {MAX_DOWNLOAD_BYTES} accepted")
+            return await asyncio.to_thread(target.read_bytes)
+        except FileNotFoundError:
+            raise PlatformRejected(
+                f"no received flow {flow_id!r} in {self.inbox} (removed since it was listed?)") from None
+        except OSError as error:
+            raise PlatformUnavailable(f"could not read {target}: {error.strerror or error}") from error
+
+    def _list(self, cursor: str | None) -> Received:
+        assert self.inbox is not None
+        try:
+            names = sorted(entry.name for entry in self.inbox.iterdir() if entry.is_file())
+        except FileNotFoundError as error:
+            raise PlatformUnavailable(f"the received-flows folder {self.inbox} does not exist or is not mounted; "
+                                      "create it or fix the 'inbox' of the platform configuration") from error
+        fresh = [name for name in names if FLOW_NAME.fullmatch(name) and (cursor is None or name > cursor)]
+        flows = tuple(ReceivedFlow(name, *self._sniff(self.inbox / name), name=name) for name in fresh)
+        return Received(flows, fresh[-1] if fresh else cursor)
+
+    @staticmethod
+    def _sniff(path: Path) -> tuple[FlowKind, str]:
+        """Kind and syntax from the first bytes: enough to route the flow, the reader checks the rest."""
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+        if head.startswith(b"%PDF"):
+            return FlowKind.INVOICE, "Factur-X"
+        if b"CrossDomainAcknowledgementAndResponse" in head:
+            return FlowKind.STATUS, "CDAR"
+        if b"CrossIndustryInvoice" in head:
+            return FlowKind.INVOICE, "CII"
+        if b"urn:oasis:names:specification:ubl:schema:xsd:" in head:
+            return FlowKind.INVOICE, "UBL"
+        return FlowKind.OTHER, ""
 
     async def status(self, flow_id: str) -> Submission:
         target = self._target(flow_id)
@@ -249,6 +448,7 @@ class InMemoryPlatform:
     flows: dict[str, Submission] = field(default_factory=dict)
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     failures: list[PlatformError] = field(default_factory=list)
+    inbox: list[tuple[ReceivedFlow, bytes]] = field(default_factory=list)
     _by_key: dict[str, str] = field(default_factory=dict)
     _numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -260,7 +460,25 @@ class InMemoryPlatform:
         """Move a flow along its lifecycle, as the platform would."""
         self.flows[flow_id] = Submission(flow_id, status, {"flowId": flow_id, "status": status})
 
-    async def submit(self, filename: str, content: bytes, idempotency_key: str) -> Submission:
+    def deliver(self, content: bytes, kind: FlowKind, syntax: str, name: str = "") -> ReceivedFlow:
+        """A flow arrives for the organisation (a supplier invoice, a CDAR status)."""
+        flow = ReceivedFlow(f"in-{len(self.inbox) + 1}", kind, syntax, name or f"in-{len(self.inbox) + 1}")
+        self.inbox.append((flow, content))
+        return flow
+
+    async def received(self, cursor: str | None) -> Received:
+        self._maybe_fail()
+        start = int(cursor) if cursor else 0
+        return Received(tuple(flow for flow, _ in self.inbox[start:]), str(len(self.inbox)) if self.inbox else cursor)
+
+    async def download(self, flow_id: str) -> bytes:
+        self._maybe_fail()
+        for flow, content in self.inbox:
+            if flow.flow_id == flow_id:
+                return content
+        raise PlatformRejected(f"the in-memory platform has no received flow {flow_id!r} (HTTP 404)")
+
+    async def submit(self, filename: str, content: bytes, idempotency_key: str, *, syntax: str = "UBL") -> Submission:
         self._maybe_fail()
         if idempotency_key in self._by_key:
             return self.flows[self._by_key[idempotency_key]]
@@ -304,18 +522,21 @@ def _http(config: Mapping[str, Any]) -> Platform:
         _required(config, "api_key"),
         timeout,
         allow_http_hosts=hosts.split(",") if isinstance(hosts, str) else hosts,
+        organization_id=config.get("organization_id") or None,
+        processing_rule=config.get("processing_rule") or "B2B",
     )
 
 
 def _directory(config: Mapping[str, Any]) -> Platform:
-    return DirectoryDrop(_required(config, "path"))
+    return DirectoryDrop(_required(config, "path"), config.get("inbox") or None)
 
 
 KINDS: dict[str, Callable[[Mapping[str, Any]], Platform]] = {"http": _http, "directory": _directory}
 
 
 def platform_from_config(config: Mapping[str, Any]) -> Platform:
-    """`{"kind": "http", "url": …, "api_key": …}` or `{"kind": "directory", "path": …}` -> a Platform."""
+    """`{"kind": "http", "url": …, "api_key": …, "organization_id"?, "processing_rule"?, "timeout"?}` or
+    `{"kind": "directory", "path": …, "inbox"?}` -> a Platform."""
     kind = config.get("kind")
     if kind not in KINDS:
         raise ValueError(

@@ -2,6 +2,7 @@
 organisation's e-invoicing platform (a real local HTTP server), on both databases."""
 
 import json
+from dataclasses import replace
 
 import pytest
 from dramatiq.brokers.stub import StubBroker
@@ -14,6 +15,7 @@ from jobs.system import JobSystem
 from models import attachments
 from models.catalogs import ensure_catalog, put_entry
 from models.tables import Document, Organisation
+from tests.jobs.connectors.afnor_stub import PREFIX
 from tests.jobs.connectors.test_platforms import API_KEY, FakePlatformApi
 from tests.jobs.test_purchase_flow import FAST, until_idle
 
@@ -32,7 +34,7 @@ ACT = """mutation($id: ID!, $action: String!) { transition(input: {id: $id, acti
 @pytest.fixture
 async def platform(demo, serve):
     api = FakePlatformApi()
-    base = serve(api.app()) + "/api/v1"
+    base = serve(api.app()) + PREFIX
     config = {"kind": "http", "url": base, "api_key": API_KEY, "allow_http_hosts": ["127.0.0.1"]}
     await Organisation.update({Organisation.legal: json.dumps(SELLER),
                                Organisation.einvoicing_platform: json.dumps(config)}).where(Organisation.id == demo)
@@ -44,7 +46,9 @@ async def platform(demo, serve):
 
 @pytest.fixture
 async def job_system(platform):
-    system = JobSystem(StubBroker(), ACTIONS, Services(policy=FAST, webhook_sender=InMemoryWebhookSender()))
+    # No poller: these tests count the jobs the invoice queues, not the platform's listings.
+    policy = replace(FAST, platform_poll_seconds=0)
+    system = JobSystem(StubBroker(), ACTIONS, Services(policy=policy, webhook_sender=InMemoryWebhookSender()))
     await system.start(run_workers=True)
     yield system
     await system.stop()

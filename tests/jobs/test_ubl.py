@@ -488,7 +488,7 @@ def test_template_passes_the_check_run_when_it_is_published(schema: dict[str, An
     assert check_definition(schema, template("ui.json"), template("workflow.json")) == []
 
 
-def test_template_workflow_runs_from_draft_to_paid_queuing_conversion_then_sending() -> None:
+def test_template_workflow_runs_from_draft_to_paid_queuing_conversion_sending_then_the_payment_status() -> None:
     workflow = parse_workflow(template("workflow.json"))
     accountant = Actor(user_id=1, grants=(Grant("accounting"),))
 
@@ -498,7 +498,7 @@ def test_template_workflow_runs_from_draft_to_paid_queuing_conversion_then_sendi
     path = [
         ("draft", "validate", "validated", ("convert_to_ubl",)),
         ("validated", "mark_sent", "sent", ("send_to_platform",)),
-        ("sent", "mark_paid", "paid", ()),
+        ("sent", "mark_paid", "paid", ("send_payment_status",)),
     ]
     for state, action, target, actions in path:
         result = act(state, action)

@@ -1,22 +1,21 @@
-"""The Platform seam: HttpPlatform against a real local platform API, DirectoryDrop on a real folder,
+"""The Platform seam: HttpPlatform against a local AFNOR XP Z12-013 platform whose every request
+and answer is checked against the official OpenAPI file, DirectoryDrop on a real folder,
 InMemoryPlatform, held to the same behaviour where they share it."""
 
-import asyncio
+import hashlib
+import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+import httpx
 import pytest
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
 
 from jobs.connectors import ConnectorError, InsecureTransport
 from jobs.connectors.platforms import (
     DirectoryDrop,
+    FlowKind,
     HttpPlatform,
     InMemoryPlatform,
     Platform,
@@ -24,88 +23,26 @@ from jobs.connectors.platforms import (
     PlatformRejected,
     PlatformUnavailable,
     platform_from_config,
+    tracking_id,
 )
+from tests.jobs.connectors.afnor_stub import API_KEY, PREFIX, AfnorPlatform
 
-API_KEY = "pa-test-key"
+FakePlatformApi = AfnorPlatform  # the name other tests import
 UBL = b"""<?xml version="1.0" encoding="UTF-8"?>
 <Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"/>
 """
-
-
-@dataclass
-class FakePlatformApi:
-    """A platform's flows API, with the answers real platforms give; the file name picks a misbehaviour."""
-
-    flows: dict[str, dict[str, Any]] = field(default_factory=dict)
-    by_key: dict[str, str] = field(default_factory=dict)
-    files: dict[str, bytes] = field(default_factory=dict)
-    received: list[dict[str, Any]] = field(default_factory=list)
-
-    def app(self) -> Starlette:
-        return Starlette(
-            routes=[
-                Route("/api/v1/flows", self.submit, methods=["POST"]),
-                Route("/api/v1/flows/{flow_id}", self.status, methods=["GET"]),
-            ]
-        )
-
-    def refused_key(self, request: Request) -> Response | None:
-        if request.headers.get("authorization") != f"Bearer {API_KEY}":
-            return JSONResponse({"error": "invalid_token", "message": "The API key is not valid"}, status_code=401)
-        return None
-
-    async def submit(self, request: Request) -> Response:
-        if refused := self.refused_key(request):
-            return refused
-        form = await request.form()
-        upload = form["file"]
-        content = await upload.read()
-        self.received.append(
-            {
-                "idempotency_key": request.headers.get("idempotency-key"),
-                "content_type": request.headers["content-type"].split(";")[0],
-                "filename": upload.filename,
-                "file_type": upload.content_type,
-                "content": content,
-                "fields": {name: value for name, value in form.items() if name != "file"},
-            }
-        )
-        if upload.filename in MISBEHAVIOURS:
-            return MISBEHAVIOURS[upload.filename]
-        if upload.filename == "slow.xml":
-            await asyncio.sleep(1.0)
-        key = request.headers["idempotency-key"]
-        if key in self.by_key:
-            return JSONResponse(self.flows[self.by_key[key]], status_code=200)
-        flow_id = f"FL-{len(self.flows) + 1:06d}"
-        self.by_key[key] = flow_id
-        self.flows[flow_id] = {"flowId": flow_id, "status": "Deposee", "filename": upload.filename}
-        self.files[flow_id] = content
-        return JSONResponse(self.flows[flow_id], status_code=201)
-
-    async def status(self, request: Request) -> Response:
-        if refused := self.refused_key(request):
-            return refused
-        flow = self.flows.get(request.path_params["flow_id"])
-        if flow is None:
-            return JSONResponse({"title": "Not Found", "detail": "No such flow"}, status_code=404)
-        return JSONResponse(flow)
-
-
-REJECTION = [{"code": "BR-FR-10", "message": "The buyer SIREN 000000000 is not in the directory", "path": "/Invoice"}]
-MISBEHAVIOURS: dict[str, Response] = {
-    "rejected.xml": JSONResponse({"message": "Flow rejected", "errors": REJECTION}, status_code=422),
-    "busy.xml": PlainTextResponse("Service Unavailable", status_code=503),
-    "throttled.xml": JSONResponse({"error": "rate limit exceeded"}, status_code=429),
-    "timeout.xml": JSONResponse({"error": "request timeout"}, status_code=408),
-    "garbled.xml": PlainTextResponse("<html>maintenance</html>", status_code=201),
-}
+CDAR = b"""<?xml version="1.0" encoding="UTF-8"?>
+<rsm:CrossDomainAcknowledgementAndResponse
+  xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossDomainAcknowledgementAndResponse:100"/>
+"""
 
 
 @pytest.fixture
-def fake_api(serve) -> tuple[FakePlatformApi, str]:
-    api = FakePlatformApi()
-    return api, serve(api.app()) + "/api/v1"
+def fake_api(serve) -> tuple[AfnorPlatform, str]:
+    """The stub platform and its server URL; any OpenAPI violation fails the test at teardown."""
+    api = AfnorPlatform()
+    yield api, serve(api.app()) + PREFIX
+    assert api.violations == []
 
 
 def http_platform(base_url: str, api_key: str = API_KEY, timeout: float = 5.0) -> HttpPlatform:
@@ -115,33 +52,37 @@ def http_platform(base_url: str, api_key: str = API_KEY, timeout: float = 5.0) -
 @dataclass
 class PlatformUnderTest:
     platform: Platform
-    stored: Callable[[], list[bytes]]  # every file the platform holds, one per flow
-    advance: Callable[[str, str], None] | None = None  # move a flow to a new status, as the platform would
+    stored: Callable[[], list[bytes]]  # every file the platform holds, one per flow we submitted
+    deliver: Callable[[bytes, FlowKind, str], None]  # a flow arrives for the organisation
 
 
 def build(kind: str, request: pytest.FixtureRequest, folder: Path) -> PlatformUnderTest:
     if kind == "http":
         api, base_url = request.getfixturevalue("fake_api")
+        flow_types = {FlowKind.INVOICE: "SupplierInvoice", FlowKind.STATUS: "CustomerInvoiceLC"}
         return PlatformUnderTest(
             http_platform(base_url),
-            lambda: list(api.files.values()),
-            lambda flow_id, status: api.flows[flow_id].update(status=status),
+            lambda: [api.files[i] for i, flow in api.flows.items() if flow["flowDirection"] == "Out"],
+            lambda content, kind, syntax: api.deliver(content, syntax=syntax, flow_type=flow_types[kind]),
         )
     if kind == "memory":
         memory = InMemoryPlatform()
-        return PlatformUnderTest(memory, lambda: [content for _, content in memory.files.values()], memory.set_status)
-    return PlatformUnderTest(DirectoryDrop(folder), lambda: [path.read_bytes() for path in sorted(folder.iterdir())])
+        return PlatformUnderTest(memory, lambda: [content for _, content in memory.files.values()],
+                                 lambda content, kind, syntax: memory.deliver(content, kind, syntax))
+    (folder / "out").mkdir()
+    (folder / "in").mkdir()
+    names = iter(range(1, 1000))
+
+    def drop_in(content: bytes, kind: FlowKind, syntax: str) -> None:
+        (folder / "in" / f"{next(names):06d}-received.xml").write_bytes(content)
+
+    return PlatformUnderTest(DirectoryDrop(folder / "out", folder / "in"),
+                             lambda: [path.read_bytes() for path in sorted((folder / "out").iterdir())], drop_in)
 
 
 @pytest.fixture(params=["http", "memory", "directory"])
 def under_test(request, tmp_path) -> PlatformUnderTest:
     """Every Platform."""
-    return build(request.param, request, tmp_path)
-
-
-@pytest.fixture(params=["http", "memory"])
-def with_lifecycle(request, tmp_path) -> PlatformUnderTest:
-    """Platforms that track a flow after receiving it (a drop folder only sees the file come and go)."""
     return build(request.param, request, tmp_path)
 
 
@@ -173,38 +114,111 @@ async def test_different_keys_create_different_flows(under_test):
     assert len(under_test.stored()) == 2
 
 
-async def test_status_polling_follows_the_platforms_lifecycle(with_lifecycle):
-    submission = await with_lifecycle.platform.submit("FA-2026-00007.xml", UBL, "doc-7:validate:send_to_platform")
+async def test_received_flows_come_once_each_in_order_with_their_kind_and_bytes(under_test):
+    under_test.deliver(UBL, FlowKind.INVOICE, "UBL")
+    under_test.deliver(CDAR, FlowKind.STATUS, "CDAR")
+    await under_test.platform.submit("FA-2026-00007.xml", UBL, "doc-7")  # ours: not a received flow
 
-    with_lifecycle.advance(submission.flow_id, "Encaissee")
+    first = await under_test.platform.received(None)
+    under_test.deliver(CDAR, FlowKind.STATUS, "CDAR")
+    second = await under_test.platform.received(first.cursor)
+    third = await under_test.platform.received(second.cursor)
 
-    polled = await with_lifecycle.platform.status(submission.flow_id)
-    assert (polled.flow_id, polled.status) == (submission.flow_id, "Encaissee")
-    assert polled.raw["status"] == "Encaissee"
+    assert [(flow.kind, flow.syntax) for flow in first.flows] == [(FlowKind.INVOICE, "UBL"), (FlowKind.STATUS, "CDAR")]
+    assert [await under_test.platform.download(flow.flow_id) for flow in first.flows] == [UBL, CDAR]
+    assert [flow.kind for flow in second.flows] == [FlowKind.STATUS]
+    assert third.flows == ()
 
 
-async def test_status_of_an_unknown_flow_is_rejected(with_lifecycle):
+async def test_downloading_a_flow_that_was_never_received_is_rejected(under_test):
     with pytest.raises(PlatformRejected):
-        await with_lifecycle.platform.status("FL-999999")
+        await under_test.platform.download("IN-999999")
 
 
-# --- REST API on the wire -----------------------------------------------------------------------
+async def test_in_memory_status_polling_follows_the_platforms_lifecycle():
+    memory = InMemoryPlatform()
+    submission = await memory.submit("FA-2026-00007.xml", UBL, "doc-7:validate:send_to_platform")
+
+    memory.set_status(submission.flow_id, "Encaissee")
+
+    polled = await memory.status(submission.flow_id)
+    assert (polled.flow_id, polled.status, polled.lifecycle) == (submission.flow_id, "Encaissee", True)
 
 
-async def test_flow_is_posted_as_multipart_ubl_with_bearer_key_and_idempotency_key(fake_api):
+async def test_in_memory_status_of_an_unknown_flow_is_rejected():
+    with pytest.raises(PlatformRejected):
+        await InMemoryPlatform().status("FL-999999")
+
+
+# --- AFNOR Flow Service on the wire -------------------------------------------------------------
+
+
+async def test_flow_is_posted_as_multipart_with_flow_info_naming_syntax_profile_tracking_id_and_sha256(fake_api):
     api, base_url = fake_api
 
     submission = await http_platform(base_url + "/").submit("FA-2026-00007.xml", UBL, "doc-7:validate:send")
 
     [received] = api.received
-    assert received["content_type"] == "multipart/form-data"
-    assert received["idempotency_key"] == "doc-7:validate:send"
+    assert received["flow_info"] == {
+        "trackingId": "doc-7:validate:send", "name": "FA-2026-00007.xml", "flowSyntax": "UBL",
+        "flowProfile": "CIUS", "processingRule": "B2B", "sha256": hashlib.sha256(UBL).hexdigest(),
+    }
     assert (received["filename"], received["file_type"], received["content"]) == (
-        "FA-2026-00007.xml", "application/xml", UBL,
-    )  # fmt: skip
-    assert received["fields"] == {"flowSyntax": "UBL", "processingRule": "B2B"}
+        "FA-2026-00007.xml", "application/xml", UBL)
     assert submission.flow_id == "FL-000001"
-    assert submission.raw == {"flowId": "FL-000001", "status": "Deposee", "filename": "FA-2026-00007.xml"}
+    assert (submission.status, submission.lifecycle) == ("Pending", False)  # an acknowledgement, not a status
+
+
+async def test_cdar_status_is_submitted_as_a_cdar_flow_without_profile(fake_api):
+    api, base_url = fake_api
+
+    await http_platform(base_url).submit("FA-2026-00007-212.xml", CDAR, "doc-7:paid:send_status", syntax="CDAR")
+
+    info = api.received[0]["flow_info"]
+    assert (info["flowSyntax"], "flowProfile" in info) == ("CDAR", False)
+
+
+async def test_long_idempotency_keys_become_distinct_tracking_ids_within_64_characters(fake_api):
+    api, base_url = fake_api
+    keys = ["organisation-1:" + "x" * 80 + ":a", "organisation-1:" + "x" * 80 + ":b"]
+
+    flows = [await http_platform(base_url).submit("FA.xml", UBL, key) for key in keys]
+
+    tracking = [received["flow_info"]["trackingId"] for received in api.received]
+    assert tracking == [tracking_id(key) for key in keys] and len(set(tracking)) == 2
+    assert all(len(item) <= 64 for item in tracking)
+    assert flows[0].flow_id != flows[1].flow_id
+
+
+async def test_status_reads_the_acknowledgement_and_never_calls_it_a_lifecycle_status(fake_api):
+    api, base_url = fake_api
+    platform = http_platform(base_url)
+    submission = await platform.submit("FA-2026-00007.xml", UBL, "doc-7")
+    # Not an enum value: the file's ReasonCode is oneOf(enum, any string), which an enum value
+    # matches twice, so the OpenAPI file itself only admits codes outside its enum.
+    details = [{"level": "Error", "item": "file", "reasonCode": "BR-FR-XSD", "reasonMessage": "not UBL"}]
+    api.acknowledge(submission.flow_id, "Error", details)
+
+    polled = await platform.status(submission.flow_id)
+
+    assert (polled.status, polled.lifecycle) == ("Error", False)
+    assert polled.raw["acknowledgement"]["details"] == details
+
+
+async def test_search_pages_follow_the_next_cursor_then_the_newest_update(fake_api):
+    api, base_url = fake_api
+    api.page_size = 2
+    delivered = [api.deliver(CDAR, syntax="CDAR", flow_type="CustomerInvoiceLC") for _ in range(3)]
+    platform = http_platform(base_url)
+
+    first = await platform.received(None)
+    second = await platform.received(first.cursor)
+    api.deliver(UBL, syntax="UBL", flow_type="SupplierInvoice")
+    third = await platform.received(second.cursor)
+
+    assert [f.flow_id for f in first.flows + second.flows] == delivered
+    assert (first.more, second.more) == (True, False)
+    assert [(f.kind, f.syntax) for f in third.flows] == [(FlowKind.INVOICE, "UBL")]
 
 
 async def test_rejected_flow_raises_platform_rejected_carrying_the_platforms_error_text(fake_api):
@@ -214,20 +228,19 @@ async def test_rejected_flow_raises_platform_rejected_carrying_the_platforms_err
         await http_platform(base_url).submit("rejected.xml", UBL, "doc-9")
 
     message = str(raised.value)
-    assert "HTTP 422" in message
-    assert "Flow rejected; BR-FR-10 The buyer SIREN 000000000 is not in the directory /Invoice" in message
+    assert "HTTP 422" in message and "UNPROCESSABLE_ENTITY; BR-FR-10 The buyer SIREN 000000000" in message
     assert raised.value.retryable is False
 
 
 async def test_wrong_api_key_is_rejected_and_says_to_check_the_api_key(fake_api):
     _, base_url = fake_api
 
-    expected = r"HTTP 401; check the API key\): invalid_token; The API key is not valid$"
+    expected = r"HTTP 401; check the API key\): INVALID_TOKEN; The API key is not valid$"
     with pytest.raises(PlatformRejected, match=expected):
         await http_platform(base_url, api_key="expired").submit("FA-2026-00007.xml", UBL, "doc-7")
 
 
-@pytest.mark.parametrize("filename, status", [("busy.xml", 503), ("throttled.xml", 429), ("timeout.xml", 408)])
+@pytest.mark.parametrize("filename, status", [("busy.xml", 503), ("broken.xml", 500), ("throttled.xml", 429)])
 async def test_overloaded_platform_is_unavailable_and_retryable(fake_api, filename, status):
     _, base_url = fake_api
 
@@ -235,6 +248,14 @@ async def test_overloaded_platform_is_unavailable_and_retryable(fake_api, filena
         await http_platform(base_url).submit(filename, UBL, "doc-7")
 
     assert raised.value.retryable is True
+
+
+async def test_platform_down_while_listing_received_flows_is_unavailable(fake_api):
+    api, base_url = fake_api
+    api.down = True
+
+    with pytest.raises(PlatformUnavailable, match="listing the flows received .* HTTP 503: RESOURCE_ERROR"):
+        await http_platform(base_url).received(None)
 
 
 async def test_platform_that_does_not_answer_in_time_is_unavailable(fake_api):
@@ -249,17 +270,17 @@ async def test_unreachable_platform_is_unavailable(closed_port):
         await http_platform(f"http://127.0.0.1:{closed_port}/api").submit("FA-2026-00007.xml", UBL, "doc-7")
 
 
-async def test_success_without_a_flow_id_is_unavailable_and_points_at_the_url(fake_api):
+async def test_success_without_json_is_unavailable_and_points_at_the_url(fake_api):
     _, base_url = fake_api
 
-    with pytest.raises(PlatformUnavailable, match="without a JSON flowId and status .* check that the URL"):
+    with pytest.raises(PlatformUnavailable, match="without a JSON object .* check that the URL"):
         await http_platform(base_url).submit("garbled.xml", UBL, "doc-7")
 
 
 async def test_unknown_flow_status_names_the_flow_and_the_platforms_text(fake_api):
     _, base_url = fake_api
 
-    expected = r"flow 'FL-404'.*HTTP 404; check the platform URL and the flow id\): Not Found; No such flow"
+    expected = r"flow 'FL-404'.*HTTP 404; check the platform URL and the flow id\): MISSING_RESOURCE; no flow FL-404"
     with pytest.raises(PlatformRejected, match=expected):
         await http_platform(base_url).status("FL-404")
 
@@ -271,6 +292,17 @@ def test_plain_http_to_a_remote_platform_is_refused_since_it_would_leak_the_api_
 
 def test_api_key_is_kept_out_of_the_platforms_repr():
     assert API_KEY not in repr(HttpPlatform("https://pa.example.com/api", API_KEY))
+
+
+async def test_the_stub_refuses_and_lists_a_submission_the_openapi_file_does_not_allow():
+    api = AfnorPlatform()
+    info = json.dumps({"name": "FA.xml", "flowSyntax": "PDF"}).encode()  # not a FlowSyntax
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api.app()), base_url="http://127.0.0.1") as client:
+        answer = await client.post(PREFIX + "/v1/flows", headers={"Authorization": f"Bearer {API_KEY}"},
+                                   files={"flowInfo": (None, info, "application/json"), "file": ("FA.xml", UBL)})
+
+    assert answer.status_code == 400 and "'PDF' is not one of" in answer.json()["errorMessage"]
+    assert len(api.violations) == 1 and api.flows == {}
 
 
 # --- directory drop -----------------------------------------------------------------------------
@@ -356,10 +388,10 @@ async def test_drop_into_a_missing_folder_is_unavailable_and_names_the_folder(tm
 
 def test_config_builds_the_platform_of_its_kind(tmp_path):
     http = platform_from_config({"kind": "http", "url": "https://pa.example.com/api", "api_key": "k", "timeout": 5})
-    drop = platform_from_config({"kind": "directory", "path": str(tmp_path)})
+    drop = platform_from_config({"kind": "directory", "path": str(tmp_path), "inbox": str(tmp_path / "in")})
 
     assert isinstance(http, HttpPlatform) and (http.base_url, http.timeout) == ("https://pa.example.com/api", 5.0)
-    assert isinstance(drop, DirectoryDrop) and drop.path == tmp_path
+    assert isinstance(drop, DirectoryDrop) and (drop.path, drop.inbox) == (tmp_path, tmp_path / "in")
 
 
 @pytest.mark.parametrize(
