@@ -55,10 +55,12 @@ class LeaseExpired(JobError):
     """Raised when a job's lease ran out before its result was recorded: another attempt runs it."""
 
 
-async def _context(job: JobRecord, services: Services) -> JobContext:
-    organisation = OrganisationRecord.of(
-        await Organisation.select().where(Organisation.id == job.organisation_id).first()
-    )
+async def _context(job: JobRecord, services: Services) -> JobContext | None:
+    """What the action needs; None when the job's organisation no longer exists."""
+    row = await Organisation.select().where(Organisation.id == job.organisation_id).first()
+    if row is None:
+        return None
+    organisation = OrganisationRecord.of(row)
     document = version = None
     if job.document_id is not None:
         row = await Document.select().where(Document.id == job.document_id).first()
@@ -75,6 +77,9 @@ async def execute(job_id: int, action: Action, services: Services) -> str:
     if job is None:
         return "SKIPPED"  # finished, not yet due, or another worker holds it
     context = await _context(job, services)
+    if context is None:
+        await store.cancel(job, f"organisation {job.organisation_id} no longer exists")
+        return store.CANCELLED
     expected = job.expected_state
     if expected is not None and (context.document is None or context.document.state != expected):
         found = context.document.state if context.document else "deleted"
@@ -92,7 +97,7 @@ async def execute(job_id: int, action: Action, services: Services) -> str:
         out_of_attempts = job.attempts >= policy.max_attempts
         if not is_retryable(error) or out_of_attempts:
             if is_retryable(error):
-                message = f"{message} (gave up after {job['attempts']} attempts)"
+                message = f"{message} (gave up after {job.attempts} attempts)"
             await store.fail(job, message, getattr(error, "result", None))
             logger.warning("job %s (%s) failed: %s", job_id, job.kind, message)
             return store.FAILED

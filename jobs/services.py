@@ -5,6 +5,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from jobs.connectors.mail import Mailer
+from jobs.connectors.platforms import Platform, platform_from_config
+from jobs.connectors.webhooks import WebhookSender
+
 
 @dataclass(frozen=True)
 class JobPolicy:
@@ -20,15 +24,13 @@ class JobPolicy:
 @dataclass
 class Services:
     policy: JobPolicy = field(default_factory=JobPolicy)
-    mailer: Any = None
-    webhook_sender: Any = None
+    mailer: Mailer | None = None
+    webhook_sender: WebhookSender | None = None
     public_url: str = "http://127.0.0.1:8000"
-    platforms: dict[str, Any] = field(default_factory=dict)
+    platforms: dict[str, Platform] = field(default_factory=dict)
 
-    def platform_for(self, config: Mapping[str, Any]) -> Any:
+    def platform_for(self, config: Mapping[str, Any]) -> Platform:
         """The e-invoicing platform an organisation configured (built once per configuration)."""
-        from jobs.connectors.platforms import platform_from_config
-
         key = repr(sorted(config.items()))
         if key not in self.platforms:
             self.platforms[key] = platform_from_config(config)
