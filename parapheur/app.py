@@ -13,11 +13,11 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.asgi import GraphQL
 
 from admin.site import create_admin_app
 from graphql_api.context import Context, build_context
 from graphql_api.schema import build_schema
+from graphql_api.transport import GraphQLView
 from jobs.services import JobPolicy, Services
 from models.database import bind, close_pool, engine_for, open_pool
 from parapheur.settings import Settings, get_settings
@@ -63,12 +63,14 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
-class ParapheurGraphQL(GraphQL):
+class ParapheurGraphQL(GraphQLView):
     def __init__(self, settings: Settings):
         super().__init__(
-            build_schema(max_tokens=settings.max_query_tokens, max_depth=settings.max_query_depth),
+            build_schema(max_tokens=settings.max_query_tokens, max_depth=settings.max_query_depth,
+                         max_cost=settings.max_query_cost),
             graphql_ide="graphiql",
         )
+        self.timeout_seconds = settings.query_timeout_seconds
         self.token_lifetime = timedelta(hours=settings.token_lifetime_hours)
         self.webhook_allow_http_hosts = settings.webhook_allow_http_hosts
 
