@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from admin.forms import FORMS
+from admin.sign_in import NoLimit, SignInGuard
 from admin.tenancy import AdministeredOrganisation, TenantScope, route_path
 from models.accounts import open_back_office
 from models.sessions import HashedSessions
@@ -177,6 +178,7 @@ def _piccolo_admin(tables: list[TableConfig], forms: list, production: bool) -> 
         auto_include_related=False,
         production=production,
         translations=[ENGLISH, FRENCH],
+        rate_limit_provider=NoLimit(),  # SignInGuard throttles failed logins instead
     )
 
 
@@ -217,4 +219,4 @@ def create_admin_app(*, production: bool = False) -> ASGIApp:
         _piccolo_admin(tenant_configs, [form.for_organisation() for form in FORMS], production),
         [config.table_class for config in tenant_configs],
     )
-    return AdminDispatch(platform, organisation)
+    return SignInGuard(AdminDispatch(platform, organisation))

@@ -30,6 +30,12 @@ class Settings:
     # Plain http allowed, and for webhooks no public-address check: local test servers only.
     webhook_allow_http_hosts: tuple[str, ...] = ()
     cors_origins: tuple[str, ...] = ()
+    # Proxies whose X-Forwarded-For/-Proto are believed (sign-in throttling keys on the client
+    # address); without any, the address is the peer's and those headers are ignored.
+    trusted_proxies: tuple[str, ...] = ()
+    read_timeout_seconds: float = 30.0
+    max_connections: int = 1_000
+    keep_alive_seconds: int = 5
     templates_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parent.parent / "ui-schemas")
 
 
@@ -78,6 +84,12 @@ def from_environment(environ: dict[str, str] | os._Environ[str] = os.environ) ->
         cors_origins=tuple(
             o.strip().rstrip("/") for o in (environ.get("PARAPHEUR_CORS_ORIGINS") or "").split(",") if o.strip()
         ),
+        trusted_proxies=tuple(
+            p.strip() for p in (environ.get("PARAPHEUR_TRUSTED_PROXIES") or "").split(",") if p.strip()
+        ),
+        read_timeout_seconds=seconds("PARAPHEUR_READ_TIMEOUT_SECONDS", 30.0),
+        max_connections=integer("PARAPHEUR_MAX_CONNECTIONS", 1_000),
+        keep_alive_seconds=integer("PARAPHEUR_KEEP_ALIVE_SECONDS", 5),
         webhook_allow_http_hosts=tuple(
             h.strip() for h in (environ.get("PARAPHEUR_WEBHOOK_ALLOW_HTTP_HOSTS") or "").split(",") if h.strip()
         ),
