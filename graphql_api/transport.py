@@ -20,6 +20,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, process_result
 
 from graphql_api.boundary import InputRefused, decode_json
+from graphql_api.context import ADMIN_SESSION_COOKIE, SESSION_COOKIE, bearer_token
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 LEGACY_JSON = "application/json"
@@ -37,6 +38,21 @@ def is_request_error(result: ExecutionResult) -> bool:
     return result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
 
 
+def foreign_origin(request: Request, own_origins: tuple[str, ...]) -> str | None:
+    """The Origin of a browser POST riding on a session cookie from another site, else None.
+
+    SameSite already keeps our cookies off most cross-site requests; this is the second lock
+    (older browsers, same-site subdomains). Bearer tokens are never ambient, and a request
+    without Origin comes from no browser page, so neither is at risk."""
+    origin = request.headers.get("origin")
+    if request.method != "POST" or origin is None or bearer_token(request.headers):
+        return None
+    if not (request.cookies.get(SESSION_COOKIE) or request.cookies.get(ADMIN_SESSION_COOKIE)):
+        return None
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    return None if origin.rstrip("/") in (own, *own_origins) else origin
+
+
 def error_response(media_type: str, status: int, code: str, message: str) -> Response:
     return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status,
                         media_type=media_type)
@@ -47,6 +63,7 @@ class GraphQLView(GraphQL):
     an operation that runs longer than `timeout_seconds`."""
 
     timeout_seconds: float = 30.0
+    own_origins: tuple[str, ...] = ()  # the public URL's origin, when a proxy changes the Host
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         # Cancelling a mutation is safe: each write is one transaction, which then rolls back,
@@ -65,6 +82,13 @@ class GraphQLView(GraphQL):
             return
         request = Request(scope=scope, receive=receive)
         media_type = negotiated(request.headers.get("accept", ""))
+        origin = foreign_origin(request, self.own_origins)
+        if origin is not None:
+            refusal = error_response(media_type, 403, "FORBIDDEN_ORIGIN",
+                                     f"a request from {origin} cannot use this site's session cookie; "
+                                     "send 'Authorization: Bearer <token>' instead")
+            await refusal(scope, receive, send)
+            return
         try:
             response = await self.run(request)
         except InputRefused as error:

@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
@@ -21,6 +22,7 @@ from graphql_api.schema import build_schema
 from graphql_api.transport import GraphQLView
 from jobs.services import JobPolicy, Services
 from models.database import bind, close_pool, engine_for, open_pool
+from parapheur.headers import Policies, SecurityHeaders
 from parapheur.settings import Settings, get_settings
 
 
@@ -101,6 +103,8 @@ class ParapheurGraphQL(GraphQLView):
             graphql_ide="graphiql",
         )
         self.timeout_seconds = settings.query_timeout_seconds
+        public = urlsplit(settings.public_url)
+        self.own_origins = (f"{public.scheme}://{public.netloc}",)
         self.token_lifetime = timedelta(hours=settings.token_lifetime_hours)
         self.webhook_allow_http_hosts = settings.webhook_allow_http_hosts
 
@@ -218,6 +222,9 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         lifespan=lifespan,
     )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, read_timeout=settings.read_timeout_seconds)
+    policies = Policies.build(portal_html=(STATIC / "portal.html").read_text(encoding="utf-8"),
+                              graphiql_html=graphql.graphql_ide_html, embedding_origins=settings.cors_origins)
+    app.add_middleware(SecurityHeaders, policies=policies, embeddable=bool(settings.cors_origins))
     if settings.cors_origins:  # pages of other origins that embed the widgets
         app.add_middleware(
             CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
