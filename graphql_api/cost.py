@@ -77,7 +77,7 @@ def _size(node: FieldNode, is_list: bool, key: str) -> int:
 class CostRule(ValidationRule):
     """Computes each operation's cost and reports one error when it passes `budget`."""
 
-    budget = 10_000
+    budget = 20_000
 
     def __init__(self, context: ValidationContext):
         super().__init__(context)

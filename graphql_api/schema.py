@@ -28,7 +28,7 @@ class Schema(strawberry.Schema):
 MAX_ALIASES = 30
 
 
-def build_schema(*, max_tokens: int = 2_000, max_depth: int = 12, max_cost: int = 10_000) -> strawberry.Schema:
+def build_schema(*, max_tokens: int = 2_000, max_depth: int = 12, max_cost: int = 20_000) -> strawberry.Schema:
     # The depth and alias rules are built once: ValidationCache keys on the rule classes, and
     # the stock limiters build new classes per request, which would make every lookup a miss.
     limits = [depth_rule(max_depth, None, None), alias_rule(MAX_ALIASES), LiteralRule, cost_rule(max_cost)]

@@ -17,7 +17,7 @@ class Settings:
     max_body_bytes: int = 1_000_000
     max_query_depth: int = 12
     max_query_tokens: int = 2_000
-    max_query_cost: int = 10_000
+    max_query_cost: int = 20_000
     query_timeout_seconds: float = 30.0
     public_url: str = "http://127.0.0.1:8000"
     job_max_attempts: int = 8
@@ -71,7 +71,7 @@ def from_environment(environ: dict[str, str] | os._Environ[str] = os.environ) ->
         max_body_bytes=integer("PARAPHEUR_MAX_BODY_BYTES", 1_000_000),
         max_query_depth=integer("PARAPHEUR_MAX_QUERY_DEPTH", 12),
         max_query_tokens=integer("PARAPHEUR_MAX_QUERY_TOKENS", 2_000),
-        max_query_cost=integer("PARAPHEUR_MAX_QUERY_COST", 10_000),
+        max_query_cost=integer("PARAPHEUR_MAX_QUERY_COST", 20_000),
         query_timeout_seconds=seconds("PARAPHEUR_QUERY_TIMEOUT_SECONDS", 30.0),
         public_url=(environ.get("PARAPHEUR_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
         job_max_attempts=integer("PARAPHEUR_JOB_MAX_ATTEMPTS", 8),
