@@ -23,6 +23,8 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from admin.forms import FORMS
+from admin.secrets import MaskSecrets
+from admin.sign_in import NoLimit, SignInGuard
 from admin.tenancy import AdministeredOrganisation, TenantScope, route_path
 from models.accounts import open_back_office
 from models.sessions import HashedSessions
@@ -177,6 +179,7 @@ def _piccolo_admin(tables: list[TableConfig], forms: list, production: bool) -> 
         auto_include_related=False,
         production=production,
         translations=[ENGLISH, FRENCH],
+        rate_limit_provider=NoLimit(),  # SignInGuard throttles failed logins instead
     )
 
 
@@ -213,8 +216,8 @@ def create_admin_app(*, production: bool = False) -> ASGIApp:
     """`production` (the platform is served over HTTPS) makes session cookies Secure."""
     platform = _piccolo_admin(table_configs(READ_ONLY_REASONS), [form.for_platform() for form in FORMS], production)
     tenant_configs = table_configs(READ_ONLY_REASONS | ORGANISATION_READ_ONLY)
-    organisation = TenantScope(
+    organisation = MaskSecrets(TenantScope(
         _piccolo_admin(tenant_configs, [form.for_organisation() for form in FORMS], production),
         [config.table_class for config in tenant_configs],
-    )
-    return AdminDispatch(platform, organisation)
+    ))
+    return SignInGuard(AdminDispatch(platform, organisation))

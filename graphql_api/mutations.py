@@ -25,7 +25,7 @@ from graphql_api.types import (
     WebhookEndpoint,
     WebhookRegistration,
 )
-from models import documents, jobs, webhook_endpoints
+from models import documents, jobs, throttle, webhook_endpoints
 from models.accounts import AccountError, change_password
 from models.errors import NotFound
 from models.outcomes import Conflict, Invalid, Outcome, Refusal, Saved
@@ -55,10 +55,17 @@ class Mutation:
         """With sessionCookie the token is also set as an HttpOnly cookie (the portal page)."""
         if len(username) > 150 or len(password) > 1_000:
             return LoginFailed(message="Unknown username or wrong password.")
+        request = info.context.request
+        address = request.client.host if request is not None and request.client else None
+        refused = await throttle.blocked(username, address)
+        if refused:
+            return LoginFailed(message=refused.message)
         lifetime = info.context.token_lifetime
         session = await open_session(username, password, lifetime)
         if session is None:
+            await throttle.record_failure(username, address, throttle.ThrottlePolicy())
             return LoginFailed(message="Unknown username or wrong password.")
+        await throttle.record_success(username)
         token, viewer = session
         if session_cookie and info.context.response is not None:
             info.context.response.set_cookie(

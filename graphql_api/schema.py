@@ -1,5 +1,5 @@
-"""The strawberry schema with its protections: parse/validation caches, depth, token and
-alias limits, and masking of unexpected errors."""
+"""The strawberry schema with its protections: parse/validation caches, depth, token, alias and
+cost limits, checks of literal values, and masking of unexpected errors."""
 
 import strawberry
 from graphql import GraphQLError
@@ -9,6 +9,8 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from graphql_api.boundary import LiteralRule
+from graphql_api.cost import cost_rule
 from graphql_api.designer.api import DesignerMutation, DesignerQuery
 from graphql_api.errors import MaskUnexpectedErrors
 from graphql_api.mutations import Mutation
@@ -26,10 +28,10 @@ class Schema(strawberry.Schema):
 MAX_ALIASES = 30
 
 
-def build_schema(*, max_tokens: int = 2_000, max_depth: int = 12) -> strawberry.Schema:
+def build_schema(*, max_tokens: int = 2_000, max_depth: int = 12, max_cost: int = 20_000) -> strawberry.Schema:
     # The depth and alias rules are built once: ValidationCache keys on the rule classes, and
     # the stock limiters build new classes per request, which would make every lookup a miss.
-    limits = [depth_rule(max_depth, None, None), alias_rule(MAX_ALIASES)]
+    limits = [depth_rule(max_depth, None, None), alias_rule(MAX_ALIASES), LiteralRule, cost_rule(max_cost)]
     return Schema(
         query=merge_types("Query", (Query, DesignerQuery)),
         mutation=merge_types("Mutation", (Mutation, DesignerMutation)),

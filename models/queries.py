@@ -18,6 +18,7 @@ from models.tables import Audience, Document, Link, OutboxJob, Task
 from models.viewers import Viewer, scope_key
 
 MAX_PAGE = 100
+DEFAULT_PAGE = 20
 
 
 @dataclass(frozen=True)
@@ -39,14 +40,21 @@ class BadCursor(ModelError):
     """Raised when an `after` cursor was not produced by this API."""
 
 
+MAX_CURSOR = 40  # "doc:" and a 64-bit id, in base64, with room to spare
+
+
 def decode_cursor(cursor: str) -> int:
+    shown = repr(cursor) if len(cursor) <= MAX_CURSOR else f"of {len(cursor)} characters"
     try:
+        if len(cursor) > MAX_CURSOR:
+            raise ValueError
         kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind != "doc":
+        # An id beyond a 64-bit integer is no id of ours, and the databases would fail on it.
+        if kind != "doc" or not value.isascii() or not value.isdigit() or int(value) >= 2**63:
             raise ValueError
         return int(value)
     except (ValueError, UnicodeDecodeError):
-        raise BadCursor(f"cursor {cursor!r} is not valid; pass the endCursor of a previous page") from None
+        raise BadCursor(f"cursor {shown} is not valid; pass the endCursor of a previous page") from None
 
 
 def _grant_match(role_column: Any, scope_column: Any, viewer: Viewer) -> Combinable | None:
@@ -84,7 +92,7 @@ async def visible_documents_by_id(viewer: Viewer, ids: list[int]) -> dict[int, D
 
 
 async def _page(where: Combinable, first: int | None, after: str | None) -> Page:
-    limit = max(0, min(first if first is not None else 20, MAX_PAGE))
+    limit = max(0, min(first if first is not None else DEFAULT_PAGE, MAX_PAGE))
     total = await Document.count().where(where)
     query = Document.select().where(where)
     if after:

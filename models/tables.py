@@ -13,6 +13,7 @@ from piccolo.columns import (
     Bytea,
     ForeignKey,
     Integer,
+    Real,
     Text,
     Timestamptz,
     Varchar,
@@ -302,6 +303,18 @@ class UsageEvent(Table, tablename="usage_event"):
     at = Timestamptz(default=TimestamptzNow())
 
 
+class SignInFailure(Table, tablename="sign_in_failure"):
+    """Recent failed sign-ins of one account or one client address (models/throttle.py).
+
+    Platform-wide, not per organisation: who is signing in is not known yet. Times are Unix
+    seconds, compared the same way by SQLite and PostgreSQL."""
+
+    key = Varchar(length=300, unique=True, help_text="account:<username> or address:<ip>")
+    failures = Integer(default=0)
+    last_failure = Real(default=0.0)
+    blocked_until = Real(default=0.0)
+
+
 TABLES: tuple[type[Table], ...] = (
     Organisation,
     Membership,
@@ -325,4 +338,5 @@ TABLES: tuple[type[Table], ...] = (
     UsageEvent,
     Attachment,
     WebhookEndpoint,
+    SignInFailure,
 )

@@ -1,10 +1,12 @@
 """The ASGI application: GraphQL at /graphql (GraphiQL on GET), health check, limits."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
@@ -13,13 +15,14 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.asgi import GraphQL
 
 from admin.site import create_admin_app
 from graphql_api.context import Context, build_context
 from graphql_api.schema import build_schema
+from graphql_api.transport import GraphQLView
 from jobs.services import JobPolicy, Services
 from models.database import bind, close_pool, engine_for, open_pool
+from parapheur.headers import Policies, SecurityHeaders
 from parapheur.settings import Settings, get_settings
 
 
@@ -27,12 +30,19 @@ class BodyTooLarge(Exception):
     """Raised when a request body passes the configured limit."""
 
 
-class BodyLimit:
-    """Refuses bodies over `max_bytes` with 413 before anything parses them."""
+class BodyTooSlow(Exception):
+    """Raised when a request body has not fully arrived within the read timeout."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int):
+
+class BodyLimit:
+    """Refuses bodies over `max_bytes` with 413 before anything parses them, and bodies still
+    arriving `read_timeout` seconds after the request began with 408 (a client that never
+    sends its body must not hold a connection and a task for ever)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, read_timeout: float = 0.0):
         self.app = app
         self.max_bytes = max_bytes
+        self.read_timeout = read_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -40,35 +50,61 @@ class BodyLimit:
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, 413, "PAYLOAD_TOO_LARGE",
+                               f"request body is larger than the {self.max_bytes} bytes allowed")
             return
         seen = 0
+        complete = False
+        deadline = asyncio.get_running_loop().time() + self.read_timeout if self.read_timeout else None
+        started = False
 
         async def limited() -> Message:
-            nonlocal seen
-            message = await receive()
+            nonlocal seen, complete
+            if complete or deadline is None:
+                message = await receive()  # after the body: waiting for a disconnect is fine
+            else:
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        message = await receive()
+                except TimeoutError:
+                    raise BodyTooSlow from None
             seen += len(message.get("body", b""))
+            complete = complete or not message.get("more_body", False)
             if seen > self.max_bytes:
                 raise BodyTooLarge
             return message
 
-        try:
-            await self.app(scope, limited, send)
-        except BodyTooLarge:
-            await self._refuse(scope, receive, send)
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        message = f"request body is larger than the {self.max_bytes} bytes allowed"
-        response = JSONResponse({"errors": [{"message": message, "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}, 413)
+        try:
+            await self.app(scope, limited, watched)
+        except BodyTooLarge:
+            await self._refuse(scope, receive, send, 413, "PAYLOAD_TOO_LARGE",
+                               f"request body is larger than the {self.max_bytes} bytes allowed")
+        except BodyTooSlow:
+            if not started:
+                await self._refuse(scope, receive, send, 408, "REQUEST_TIMEOUT",
+                                   f"the request body did not arrive within {self.read_timeout:g} s")
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, status: int, code: str, message: str) -> None:
+        response = JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status,
+                                headers={"Connection": "close"})
         await response(scope, receive, send)
 
 
-class ParapheurGraphQL(GraphQL):
+class ParapheurGraphQL(GraphQLView):
     def __init__(self, settings: Settings):
         super().__init__(
-            build_schema(max_tokens=settings.max_query_tokens, max_depth=settings.max_query_depth),
+            build_schema(max_tokens=settings.max_query_tokens, max_depth=settings.max_query_depth,
+                         max_cost=settings.max_query_cost),
             graphql_ide="graphiql",
         )
+        self.timeout_seconds = settings.query_timeout_seconds
+        public = urlsplit(settings.public_url)
+        self.own_origins = (f"{public.scheme}://{public.netloc}",)
         self.token_lifetime = timedelta(hours=settings.token_lifetime_hours)
         self.webhook_allow_http_hosts = settings.webhook_allow_http_hosts
 
@@ -185,7 +221,10 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         ],
         lifespan=lifespan,
     )
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, read_timeout=settings.read_timeout_seconds)
+    policies = Policies.build(portal_html=(STATIC / "portal.html").read_text(encoding="utf-8"),
+                              graphiql_html=graphql.graphql_ide_html, embedding_origins=settings.cors_origins)
+    app.add_middleware(SecurityHeaders, policies=policies, embeddable=bool(settings.cors_origins))
     if settings.cors_origins:  # pages of other origins that embed the widgets
         app.add_middleware(
             CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],

@@ -58,12 +58,25 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
         cmd_migrate(argparse.Namespace(verbose=False), settings)
     base = f"http://{args.host}:{args.port}"
     print(f"Parapheur on {base}\n  GraphQL API and GraphiQL: {base}/graphql\n  health: {base}/health", flush=True)
+    server = server_options(settings)
     if args.workers > 1:  # worker processes import the app themselves, each with its own pool
         uvicorn.run("parapheur.app:create_app", factory=True, host=args.host, port=args.port,
-                    workers=args.workers, log_level=args.log_level, access_log=args.access_log)
+                    workers=args.workers, log_level=args.log_level, access_log=args.access_log, **server)
         return
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level,
-                access_log=args.access_log)
+                access_log=args.access_log, **server)
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's protections from the settings: forwarded headers believed only from the
+    trusted proxies (uvicorn's default believes any local peer), a connection limit (503
+    beyond), and how long an idle keep-alive connection stays open."""
+    return {
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": list(settings.trusted_proxies) or None,
+        "limit_concurrency": settings.max_connections or None,
+        "timeout_keep_alive": settings.keep_alive_seconds,
+    }
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:

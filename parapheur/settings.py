@@ -17,6 +17,8 @@ class Settings:
     max_body_bytes: int = 1_000_000
     max_query_depth: int = 12
     max_query_tokens: int = 2_000
+    max_query_cost: int = 20_000
+    query_timeout_seconds: float = 30.0
     public_url: str = "http://127.0.0.1:8000"
     job_max_attempts: int = 8
     job_backoff_seconds: float = 2.0
@@ -28,6 +30,12 @@ class Settings:
     # Plain http allowed, and for webhooks no public-address check: local test servers only.
     webhook_allow_http_hosts: tuple[str, ...] = ()
     cors_origins: tuple[str, ...] = ()
+    # Proxies whose X-Forwarded-For/-Proto are believed (sign-in throttling keys on the client
+    # address); without any, the address is the peer's and those headers are ignored.
+    trusted_proxies: tuple[str, ...] = ()
+    read_timeout_seconds: float = 30.0
+    max_connections: int = 1_000
+    keep_alive_seconds: int = 5
     templates_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parent.parent / "ui-schemas")
 
 
@@ -63,6 +71,8 @@ def from_environment(environ: dict[str, str] | os._Environ[str] = os.environ) ->
         max_body_bytes=integer("PARAPHEUR_MAX_BODY_BYTES", 1_000_000),
         max_query_depth=integer("PARAPHEUR_MAX_QUERY_DEPTH", 12),
         max_query_tokens=integer("PARAPHEUR_MAX_QUERY_TOKENS", 2_000),
+        max_query_cost=integer("PARAPHEUR_MAX_QUERY_COST", 20_000),
+        query_timeout_seconds=seconds("PARAPHEUR_QUERY_TIMEOUT_SECONDS", 30.0),
         public_url=(environ.get("PARAPHEUR_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
         job_max_attempts=integer("PARAPHEUR_JOB_MAX_ATTEMPTS", 8),
         job_backoff_seconds=seconds("PARAPHEUR_JOB_BACKOFF_SECONDS", 2.0),
@@ -74,6 +84,12 @@ def from_environment(environ: dict[str, str] | os._Environ[str] = os.environ) ->
         cors_origins=tuple(
             o.strip().rstrip("/") for o in (environ.get("PARAPHEUR_CORS_ORIGINS") or "").split(",") if o.strip()
         ),
+        trusted_proxies=tuple(
+            p.strip() for p in (environ.get("PARAPHEUR_TRUSTED_PROXIES") or "").split(",") if p.strip()
+        ),
+        read_timeout_seconds=seconds("PARAPHEUR_READ_TIMEOUT_SECONDS", 30.0),
+        max_connections=integer("PARAPHEUR_MAX_CONNECTIONS", 1_000),
+        keep_alive_seconds=integer("PARAPHEUR_KEEP_ALIVE_SECONDS", 5),
         webhook_allow_http_hosts=tuple(
             h.strip() for h in (environ.get("PARAPHEUR_WEBHOOK_ALLOW_HTTP_HOSTS") or "").split(",") if h.strip()
         ),

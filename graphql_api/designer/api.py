@@ -7,8 +7,10 @@ from typing import Annotated
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
+from strawberry.utils.str_converters import to_camel_case
 
 from form_engine.screens import compile_screen
+from graphql_api.boundary import check_length
 from graphql_api.designer.bpmn import to_bpmn
 from graphql_api.designer.exchange import ExchangeError, export_type, import_type
 from graphql_api.designer.versions import diff_versions
@@ -20,7 +22,7 @@ from models.document_types import check_definition, current_versions
 from models.documents import parse_id
 from models.errors import NotFound
 from models.records import json_value
-from models.tables import Document, DocumentTypeVersion, Role
+from models.tables import Document, DocumentTypeDraft, DocumentTypeVersion, Role
 from models.version_migration import migrate_documents
 from models.viewers import Viewer
 from rules.definitions import parse_workflow
@@ -65,7 +67,9 @@ class DraftInput:
     json_schema: JSON
     ui_schema: JSON
     workflow: JSON
-    permissions: JSON = strawberry.field(default_factory=dict)
+    # Nullable with a null default: graphql-core cannot print an object default in
+    # introspection (`defaultValue`), which made full introspection fail for everyone.
+    permissions: JSON | None = strawberry.field(default=None, description="Extra permission rules; null: none ({}).")
 
 
 @strawberry.type
@@ -118,9 +122,11 @@ def _draft(values: dict) -> Draft:
 
 
 def _values(draft: DraftInput) -> dict:
+    for name in ("name", "category", "number_prefix"):  # as long as the columns that store them
+        check_length(getattr(draft, name), getattr(DocumentTypeDraft, name).length, f"input.{to_camel_case(name)}")
     return {"name": draft.name, "category": draft.category, "number_prefix": draft.number_prefix,
             "json_schema": draft.json_schema, "ui_schema": draft.ui_schema, "workflow": draft.workflow,
-            "permissions": draft.permissions}
+            "permissions": draft.permissions if draft.permissions is not None else {}}
 
 
 @strawberry.type
