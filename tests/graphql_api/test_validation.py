@@ -174,7 +174,7 @@ async def test_update_without_the_computed_totals_is_not_a_change_to_them(api, c
 
     row = await create_for_platform(demo, "purchase_request", request_data(),
                                     created_by=(await _user_id("alice")))
-    document = {"id": str(row["id"]), "version": row["version"]}
+    document = {"id": str(row.id), "version": row.version}
     data = request_data(title="Renamed")
     body = await api(UPDATE, {"input": {"id": document["id"], "expectedVersion": document["version"],
                                         "data": data}}, user="alice")

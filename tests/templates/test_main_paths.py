@@ -337,7 +337,7 @@ async def _create(api: Any, organisation: int, path: MainPath) -> dict[str, Any]
     if path.by_platform:
         async with write_transaction():
             row = await create_for_platform(organisation, path.key, path.data, created_by=await _user_id(path.creator))
-        body = await api(DOCUMENT, {"id": str(row["id"])}, user=path.creator)
+        body = await api(DOCUMENT, {"id": str(row.id)}, user=path.creator)
         assert "errors" not in body, body
         return body["data"]["document"]
     body = await api(
